@@ -1,0 +1,105 @@
+"""Flat records: how a node's properties are stored, the same way in every store.
+
+Neo4j properties are scalars or lists of scalars, so nested models are flattened one
+level with ``__`` (``consent__matching``, ``contact__email``); sets become sorted lists,
+dates ISO strings, a GeoJSON geometry a JSON string. Missing optional fields are left out.
+``from_record`` reverses it and validates again.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from graphsvc.errors import InvalidInputError
+from graphsvc.model.nodes import NODE_MODELS, Label, Node
+from graphsvc.model.relationships import Rel
+
+SEP = "__"
+_JSON_FIELDS = frozenset({"geometry"})
+_TIMESTAMPS = ("created_at", "updated_at")
+_FIELD_PREFIX = re.compile(r"^([a-z_][a-z0-9_.]*): (.*)$", re.S)
+
+
+def name_key(name: str) -> str:
+    """The key that names sort and match by: NFKC, case-folded (``'Ærø'`` -> ``'ærø'``)."""
+    return unicodedata.normalize("NFKC", name).casefold()
+
+
+def _flat_value(value: Any) -> Any:
+    if isinstance(value, list):
+        return sorted(value) if value and all(isinstance(v, str) for v in value) else value
+    return value
+
+
+def to_record(node: Node) -> dict[str, Any]:
+    """The flat properties of a node, without its timestamps."""
+    dumped = node.model_dump(mode="json", exclude_none=True, exclude=set(_TIMESTAMPS))
+    record: dict[str, Any] = {}
+    for field, value in dumped.items():
+        if field in _JSON_FIELDS:
+            record[field] = json.dumps(value, sort_keys=True, separators=(",", ":"))
+        elif isinstance(value, dict):
+            for sub, subvalue in value.items():
+                record[f"{field}{SEP}{sub}"] = _flat_value(subvalue)
+        else:
+            record[field] = _flat_value(value)
+    return record
+
+
+def from_record(label: Label, record: dict[str, Any]) -> Node:
+    """A node from its flat record (timestamps may be included as ISO strings)."""
+    data: dict[str, Any] = {}
+    for key, value in record.items():
+        if value is None or key == "name_key":
+            continue
+        field, sep, sub = key.partition(SEP)
+        if sep:
+            data.setdefault(field, {})[sub] = value
+        else:
+            data[key] = value
+    for ts in _TIMESTAMPS:
+        if isinstance(data.get(ts), str):
+            data[ts] = datetime.fromisoformat(data[ts])
+    return NODE_MODELS[label].model_validate(data)
+
+
+def _invalid(exc: ValidationError, row: int | None) -> InvalidInputError:
+    first = exc.errors()[0]
+    field = ".".join(str(part) for part in first["loc"]) or None
+    message = first["msg"].removeprefix("Value error, ")
+    if field is None and (found := _FIELD_PREFIX.match(message)):
+        field, message = found.group(1), found.group(2)
+    value = first.get("input") if field else None
+    if isinstance(value, dict | list):
+        value = None
+    return InvalidInputError(message, field=field, row=row, value=value)
+
+
+def parse_node(label: Label | str, data: dict[str, Any] | BaseModel, *, row: int | None = None) -> Node:
+    """Validate raw input as a node of ``label``; errors name the field (and row)."""
+    try:
+        model = NODE_MODELS[Label(label)]
+    except ValueError:
+        raise InvalidInputError(f"unknown label '{label}'", field="label", row=row, value=label) from None
+    if isinstance(data, model):
+        return data
+    try:
+        return model.model_validate(data if isinstance(data, dict) else data.model_dump())
+    except ValidationError as exc:
+        raise _invalid(exc, row) from None
+
+
+def parse_rel(data: dict[str, Any] | Rel, *, row: int | None = None) -> Rel:
+    """Validate raw input as a relationship; errors name the field (and row)."""
+    if isinstance(data, Rel):
+        return data
+    try:
+        return Rel.model_validate(data)
+    except ValidationError as exc:
+        raise _invalid(exc, row) from None

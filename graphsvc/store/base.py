@@ -1,0 +1,433 @@
+"""The store contract: one small, typed, synchronous interface over the graph.
+
+A backend implements the abstract primitives (``_write_batch``, ``_fetch``, ``_expand``,
+...); everything built from them (upserting one node, bulk loads in atomic batches,
+k-hop neighbourhoods, shortest paths, NetworkX projections) is written once here, so the
+two stores cannot drift apart. Backends translate their driver's errors into
+:mod:`graphsvc.errors` and never let them escape.
+
+Calling style: synchronous and thread-safe. The async API calls it from a thread pool.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Iterable, Iterator, Sequence
+from itertools import islice
+from typing import Any, Literal
+
+import networkx as nx
+
+from graphsvc.errors import DuplicateIdError, InvalidInputError, NotFoundError
+from graphsvc.model import (
+    REL_SPECS,
+    Label,
+    Node,
+    Rel,
+    RelType,
+    Visibility,
+    fields_with,
+    from_record,
+    name_key,
+    NODE_MODELS,
+)
+from graphsvc.model.records import SEP
+from graphsvc.settings import Settings
+from graphsvc.store.types import (
+    BatchResult,
+    ErasureReport,
+    NodeFilter,
+    NodeKey,
+    Order,
+    Page,
+    ProjectionSpec,
+    RelRow,
+    Subgraph,
+    decode_cursor,
+    encode_cursor,
+    node_key,
+)
+
+MAX_HOPS = 6
+MAX_PAGE = 1000
+DEFAULT_BATCH = 5000
+
+Outcome = Literal["created", "updated", "unchanged"]
+
+
+def _chunks(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
+    iterator = iter(items)
+    while chunk := list(islice(iterator, size)):
+        yield chunk
+
+
+def _check_int(name: str, value: int, low: int, high: int) -> None:
+    if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
+        raise InvalidInputError(f"must be an integer from {low} to {high}", field=name, value=value)
+
+
+def has_name(label: Label) -> bool:
+    return "name" in NODE_MODELS[label].model_fields
+
+
+class Store(ABC):
+    """A graph store. Open one with :func:`graphsvc.store.open_store`."""
+
+    #: URI schemes this backend serves; the registry finds backends by them.
+    schemes: tuple[str, ...] = ()
+
+    # ------------------------------------------------------------------ lifecycle
+
+    @classmethod
+    @abstractmethod
+    def from_uri(cls, uri: str, settings: Settings) -> Store:
+        """Open the store a URI names (no schema applied yet)."""
+
+    @abstractmethod
+    def bootstrap(self) -> None:
+        """Create constraints and indexes; safe to call on every start."""
+
+    @abstractmethod
+    def ping(self) -> None:
+        """Raise :class:`StoreUnavailableError` unless the store answers."""
+
+    @abstractmethod
+    def close(self) -> None:
+        """Release connections. The store is unusable afterwards."""
+
+    @abstractmethod
+    def clear(self) -> None:
+        """Delete every node and relationship (tests and demo resets)."""
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @property
+    @abstractmethod
+    def uri(self) -> str:
+        """The store's URI, without credentials."""
+
+    # ------------------------------------------------------------------ primitives
+
+    @abstractmethod
+    def _write_batch(self, nodes: Sequence[Node], rels: Sequence[Rel], row_offset: int, rel_offset: int) -> BatchResult:
+        """Upsert nodes, then relationships, in one transaction: all or nothing.
+
+        Raises :class:`DanglingRelationshipError` naming the first relationship whose end
+        exists neither in the batch nor the store (row counted with ``rel_offset``).
+        """
+
+    @abstractmethod
+    def _fetch(self, keys: Sequence[NodeKey]) -> dict[NodeKey, dict[str, Any]]:
+        """The stored records (with ISO timestamps) of the keys that exist."""
+
+    @abstractmethod
+    def _delete_node(self, label: Label, id: str) -> bool:
+        """Delete a node and its relationships; whether it existed."""
+
+    @abstractmethod
+    def _get_rel(self, rel: Rel) -> dict[str, Any] | None:
+        """The props of the relationship with ``rel``'s key, or ``None``."""
+
+    @abstractmethod
+    def _delete_rel(self, rel: Rel) -> bool:
+        """Delete the relationship with ``rel``'s key; whether it existed."""
+
+    @abstractmethod
+    def _list(self, label: Label, flt: NodeFilter, order: Order, after: tuple[str | None, str] | None, limit: int) -> list[dict[str, Any]]:
+        """Up to ``limit`` records of ``label`` matching ``flt``, after the keyset ``after``."""
+
+    @abstractmethod
+    def _expand(self, keys: Iterable[NodeKey], types: frozenset[RelType]) -> list[RelRow]:
+        """Every relationship of one of ``types`` touching one of ``keys`` (either end)."""
+
+    @abstractmethod
+    def _scan(self, labels: frozenset[Label], types: frozenset[RelType]) -> tuple[Iterable[tuple[Label, dict[str, Any]]], Iterable[RelRow]]:
+        """All records of ``labels`` and all relationships of ``types`` among them."""
+
+    @abstractmethod
+    def _erase_person(self, id: str) -> ErasureReport:
+        """Delete a person, their relationships and mentorships in one transaction, and
+        purge every stored copy of their data the backend controls."""
+
+    # ------------------------------------------------------------------ nodes
+
+    def upsert(self, node: Node) -> Outcome:
+        """Create or replace a node by ``id``; idempotent."""
+        result = self._write_batch([node], [], 0, 0)
+        return "created" if result.created else "updated" if result.updated else "unchanged"
+
+    def get(self, label: Label, id: str) -> Node | None:
+        record = self._fetch([(Label(label), id)]).get((Label(label), id))
+        return None if record is None else from_record(Label(label), record)
+
+    def get_many(self, label: Label, ids: Sequence[str]) -> dict[str, Node]:
+        """The nodes of ``label`` with these ids that exist, by id (one round trip)."""
+        found = self._fetch([(Label(label), id) for id in dict.fromkeys(ids)])
+        return {key[1]: from_record(key[0], record) for key, record in found.items()}
+
+    def delete(self, label: Label, id: str) -> bool:
+        """Delete a node and its relationships; ``False`` if it did not exist."""
+        return self._delete_node(Label(label), id)
+
+    # ------------------------------------------------------------------ relationships
+
+    def connect(self, rel: Rel) -> None:
+        """Create a relationship, or replace its props if it exists (KNOWS A-B = B-A)."""
+        self._write_batch([], [rel], 0, 0)
+
+    def update_relationship(self, rel: Rel) -> None:
+        """Replace the props of an existing relationship; :class:`NotFoundError` if none."""
+        if self._get_rel(rel) is None:
+            raise NotFoundError(f"no {rel.type} relationship from {rel.start} to {rel.end}", field="rel")
+        self._write_batch([], [rel], 0, 0)
+
+    def get_relationship(self, rel: Rel) -> Rel | None:
+        """The stored relationship with ``rel``'s type and ends, with its stored props."""
+        props = self._get_rel(rel)
+        return None if props is None else rel.model_copy(update={"props": props})
+
+    def disconnect(self, rel: Rel) -> bool:
+        """Remove the relationship with ``rel``'s type and ends; whether it existed."""
+        return self._delete_rel(rel)
+
+    def relationships(self, label: Label, id: str, types: Iterable[RelType] | None = None) -> list[Rel]:
+        """Relationships touching a node, found from either end, in a stable order."""
+        chosen = frozenset(types) if types is not None else frozenset(RelType)
+        rows = self._expand([(Label(label), id)], chosen)
+        return sorted((row.to_rel() for row in rows), key=lambda r: r.key)
+
+    # ------------------------------------------------------------------ bulk
+
+    def bulk_upsert(self, nodes: Iterable[Node] = (), rels: Iterable[Rel] = (), *, batch_size: int = DEFAULT_BATCH) -> BatchResult:
+        """Upsert nodes, then relationships, in batches of ``batch_size``; each batch is
+        atomic. A bad row stops the load at its batch (earlier batches stay) and the
+        error names the row."""
+        _check_int("batch_size", batch_size, 1, 100_000)
+        total = BatchResult()
+        offset = 0
+        for chunk in _chunks(nodes, batch_size):
+            self._check_unique([(n.label, n.id) for n in chunk], offset, "id")
+            total.add(self._write_batch(chunk, [], offset, 0))
+            offset += len(chunk)
+        offset = 0
+        for chunk in _chunks(rels, batch_size):
+            self._check_unique([r.key for r in chunk], offset, "rel")
+            total.add(self._write_batch([], chunk, 0, offset))
+            offset += len(chunk)
+        return total
+
+    def write_batch(self, nodes: Sequence[Node] = (), rels: Sequence[Rel] = ()) -> BatchResult:
+        """One atomic batch of nodes and the relationships among them and the store."""
+        self._check_unique([(n.label, n.id) for n in nodes], 0, "id")
+        self._check_unique([r.key for r in rels], 0, "rel")
+        return self._write_batch(list(nodes), list(rels), 0, 0)
+
+    @staticmethod
+    def _check_unique(keys: Sequence[tuple[Any, ...]], offset: int, field: str) -> None:
+        seen: dict[tuple[Any, ...], int] = {}
+        for i, key in enumerate(keys):
+            if key in seen:
+                what = "node id" if field == "id" else "relationship"
+                raise DuplicateIdError(
+                    f"{what} {key[-1]!r} appears twice in one batch (first at row {seen[key] + offset})",
+                    field=field, row=i + offset, value=key[-1],
+                )
+            seen[key] = i
+
+    # ------------------------------------------------------------------ listing
+
+    def list_nodes(self, label: Label, flt: NodeFilter | None = None, *, first: int = 50, after: str | None = None, order: Order = Order.NAME) -> Page:
+        """A page of nodes of ``label``, keyset-paginated: stable under concurrent inserts
+        (an item inserted meanwhile never shifts the rest; none is skipped or repeated)."""
+        _check_int("first", first, 1, MAX_PAGE)
+        label = Label(label)
+        order = Order(order) if has_name(label) else Order.ID
+        keyset = decode_cursor(after) if after else None
+        records = self._list(label, flt or NodeFilter(), order, keyset, first + 1)
+        items = [from_record(label, r) for r in records[:first]]
+        end = records[: first][-1] if records else None
+        cursor = encode_cursor(name_key(end["name"]) if order is Order.NAME else None, end["id"]) if end else None
+        return Page(items=items, end_cursor=cursor, has_next_page=len(records) > first)
+
+    # ------------------------------------------------------------------ traversal
+
+    def _bfs(self, seeds: Iterable[NodeKey], hops: int, types: frozenset[RelType]) -> tuple[dict[NodeKey, int], list[RelRow]]:
+        dist = {seed: 0 for seed in seeds}
+        frontier = list(dist)
+        rows: dict[tuple[Any, ...], RelRow] = {}
+        for level in range(hops):
+            if not frontier:
+                break
+            nxt = []
+            for row in self._expand(frontier, types):
+                rows[(row.type, row.start_label, row.start, row.end_label, row.end)] = row
+                for key in ((row.start_label, row.start), (row.end_label, row.end)):
+                    if key not in dist:
+                        dist[key] = level + 1
+                        nxt.append(key)
+            frontier = nxt
+        inside = [r for r in rows.values() if (r.start_label, r.start) in dist and (r.end_label, r.end) in dist]
+        return dist, inside
+
+    def neighborhood(self, label: Label, id: str, *, hops: int = 1, types: Iterable[RelType] | None = None) -> Subgraph:
+        """Nodes within ``hops`` of a node over ``types`` (all types if ``None``), and the
+        relationships among them."""
+        _check_int("hops", hops, 0, MAX_HOPS)
+        start = (Label(label), id)
+        if not self._fetch([start]):
+            raise NotFoundError(f"no {label} with id {id!r}", field="id", value=id)
+        dist, rows = self._bfs([start], hops, frozenset(types) if types is not None else frozenset(RelType))
+        records = self._fetch(list(dist))
+        nodes = [from_record(k[0], records[k]) for k in sorted(dist, key=lambda k: (dist[k], k)) if k in records]
+        return Subgraph(nodes=nodes, rels=sorted((r.to_rel() for r in rows), key=lambda r: r.key))
+
+    def shortest_paths(self, a: str, b: str, *, max_hops: int = MAX_HOPS, limit: int = 10) -> list[list[str]]:
+        """The shortest chains of acquaintances (KNOWS) from person ``a`` to ``b``, at most
+        ``max_hops`` long, as lists of person ids, in lexicographic order; ``[]`` if
+        there is none within the limit."""
+        _check_int("max_hops", max_hops, 1, MAX_HOPS)
+        _check_int("limit", limit, 1, 1000)
+        ka, kb = (Label.PERSON, a), (Label.PERSON, b)
+        found = self._fetch([ka, kb])
+        for key, field in ((ka, "from"), (kb, "to")):
+            if key not in found:
+                raise NotFoundError(f"no Person with id {key[1]!r}", field=field, value=key[1])
+        if a == b:
+            return [[a]]
+        return _bidirectional_paths(self, a, b, max_hops, limit)
+
+    # ------------------------------------------------------------------ projection
+
+    def project(self, spec: ProjectionSpec | None = None) -> nx.Graph:
+        """A NetworkX graph of a chosen part of the store, read fresh on every call.
+
+        Nodes are keyed ``'Label:id'`` and carry ``label``, ``id`` and their public
+        properties (nested as in the model); private fields never enter a projection, and
+        sensitive ones only for ``spec.purpose`` where the person consented to it. Edges
+        carry ``type``, their props and, for directed types, ``start`` (a node key).
+        """
+        spec = spec or ProjectionSpec()
+        labels = spec.labels if spec.labels is not None else frozenset(Label)
+        types = spec.rel_types if spec.rel_types is not None else frozenset(RelType)
+        types = frozenset(t for t in types if REL_SPECS[t].start & labels and REL_SPECS[t].end & labels)
+        G = nx.Graph()
+        if spec.seeds:
+            _check_int("hops", spec.hops, 0, MAX_HOPS)
+            dist, rows = self._bfs([(Label(l), i) for l, i in spec.seeds], spec.hops, types)
+            keys = [k for k in dist if k[0] in labels]
+            node_rows: Iterable[tuple[Label, dict[str, Any]]] = ((k[0], r) for k, r in self._fetch(keys).items())
+        else:
+            node_rows, rows = self._scan(labels, types)
+        for label, record in node_rows:
+            G.add_node(node_key(label, record["id"]), **_public_attributes(label, record, spec.purpose))
+        for row in rows:
+            u, v = node_key(row.start_label, row.start), node_key(row.end_label, row.end)
+            if u in G and v in G:
+                attrs = dict(row.props, type=str(row.type))
+                if not REL_SPECS[row.type].undirected:
+                    attrs["start"] = u
+                G.add_edge(u, v, **attrs)
+        return G
+
+    # ------------------------------------------------------------------ erasure
+
+    def erase_person(self, id: str) -> ErasureReport:
+        """Erase a person: the node, its relationships, their mentorships and every copy
+        of their private data, in one transaction. :class:`NotFoundError` if unknown."""
+        return self._erase_person(id)
+
+
+_HIDDEN = {label: fields_with(NODE_MODELS[label], Visibility.PRIVATE) for label in Label}
+_SENSITIVE = {label: fields_with(NODE_MODELS[label], Visibility.SENSITIVE) for label in Label}
+_NOT_ATTRIBUTES = frozenset({"name_key", "created_at", "updated_at"})
+
+
+def _public_attributes(label: Label, record: dict[str, Any], purpose: str | None) -> dict[str, Any]:
+    attrs: dict[str, Any] = {"label": str(label)}
+    consented = purpose is not None and purpose in record.get(f"consent{SEP}sensitive_purposes", ())
+    for key, value in record.items():
+        field, sep, sub = key.partition(SEP)
+        if key in _NOT_ATTRIBUTES or field in _HIDDEN[label]:
+            continue
+        if field in _SENSITIVE[label] and not consented:
+            continue
+        if sep:
+            attrs.setdefault(field, {})[sub] = value
+        else:
+            attrs[key] = value
+    return attrs
+
+
+def _bidirectional_paths(store: Store, a: str, b: str, max_hops: int, limit: int) -> list[list[str]]:
+    """All shortest KNOWS paths a..b by a level-synchronous bidirectional BFS.
+
+    Each side keeps the distance and the predecessors of every node it reached; the
+    smaller frontier grows by one level at a time until the two sides meet. Paths are
+    then walked over the shortest-path DAG in sorted order, so the first ``limit`` are
+    the lexicographically smallest.
+    """
+    knows = frozenset({RelType.KNOWS})
+    sides = [({a: 0}, {a: set()}, [a]), ({b: 0}, {b: set()}, [b])]  # dist, pred, frontier
+    depth = [0, 0]
+    while depth[0] + depth[1] < max_hops:
+        side = 0 if len(sides[0][2]) <= len(sides[1][2]) else 1
+        dist, pred, frontier = sides[side]
+        if not frontier:
+            return []
+        members = set(frontier)
+        nxt: list[str] = []
+        for row in store._expand([(Label.PERSON, u) for u in frontier], knows):
+            for u, v in ((row.start, row.end), (row.end, row.start)):
+                if u not in members:
+                    continue
+                if v not in dist:
+                    dist[v] = depth[side] + 1
+                    pred[v] = {u}
+                    nxt.append(v)
+                elif dist[v] == depth[side] + 1:
+                    pred[v].add(u)
+        depth[side] += 1
+        sides[side] = (dist, pred, nxt)
+        meet = {v for v in nxt if v in sides[1 - side][0] and sides[1 - side][0][v] == depth[1 - side]}
+        if meet:
+            return _walk(a, b, meet, sides[0][1], sides[1][1], limit)
+    return []
+
+
+def _walk(a: str, b: str, meet: set[str], pred_a: dict[str, set[str]], pred_b: dict[str, set[str]], limit: int) -> list[list[str]]:
+    succ: dict[str, set[str]] = {}
+    layer = set(meet)
+    while layer:  # back from the meeting layer to a
+        nxt = set()
+        for v in layer:
+            for u in pred_a[v]:
+                succ.setdefault(u, set()).add(v)
+                nxt.add(u)
+        layer = nxt
+    layer = set(meet)
+    while layer:  # on from the meeting layer to b
+        nxt = set()
+        for v in layer:
+            for u in pred_b[v]:
+                succ.setdefault(v, set()).add(u)
+                nxt.add(u)
+        layer = nxt
+    paths: list[list[str]] = []
+
+    def dfs(path: list[str]) -> None:
+        if len(paths) >= limit:
+            return
+        if path[-1] == b:
+            paths.append(list(path))
+            return
+        for nxt_node in sorted(succ.get(path[-1], ())):
+            path.append(nxt_node)
+            dfs(path)
+            path.pop()
+
+    dfs([a])
+    return paths

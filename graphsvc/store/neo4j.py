@@ -1,0 +1,257 @@
+"""The Neo4j store, on the official driver.
+
+Cypher lives in :mod:`graphsvc.store.neo4j_queries`. Reads are routed as reads, writes go
+through managed transactions (which retry transient errors, so every transaction
+function here is idempotent), batch writes use ``UNWIND``. Driver errors are turned
+into graphsvc's own at this boundary.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import neo4j
+from neo4j import GraphDatabase, ManagedTransaction, RoutingControl
+from neo4j import exceptions as neo4j_errors
+
+from graphsvc.errors import (
+    ConfigurationError,
+    DanglingRelationshipError,
+    GraphsvcError,
+    NotFoundError,
+    StoreError,
+    StoreUnavailableError,
+)
+from graphsvc.model import Label, Node, Rel, RelType, name_key, to_record
+from graphsvc.settings import Settings
+from graphsvc.store import neo4j_queries as Q
+from graphsvc.store.base import Store
+from graphsvc.store.types import BatchResult, ErasureReport, NodeFilter, NodeKey, Order, RelRow
+
+SCHEMA_DIR = Path(__file__).resolve().parents[2] / "schema"
+
+
+@contextmanager
+def _translated() -> Iterator[None]:
+    """Turn driver errors into graphsvc's own; nothing of ``neo4j`` escapes."""
+    try:
+        yield
+    except GraphsvcError:
+        raise
+    except neo4j_errors.AuthError:
+        raise StoreUnavailableError("Neo4j refused the credentials (GRAPHSVC_NEO4J_USER / GRAPHSVC_NEO4J_PASSWORD)") from None
+    except (neo4j_errors.ServiceUnavailable, neo4j_errors.SessionExpired, OSError) as exc:
+        raise StoreUnavailableError(f"Neo4j is not reachable: {exc}") from None
+    except neo4j_errors.Neo4jError as exc:
+        raise StoreError(f"Neo4j failed ({exc.code}): {exc.message}") from None
+    except neo4j_errors.DriverError as exc:
+        raise StoreError(f"the Neo4j driver failed: {type(exc).__name__}: {exc}") from None
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="microseconds")
+
+
+def schema_statements(schema_dir: Path) -> list[str]:
+    """The statements of ``schema_dir/*.cypher`` in file order, comments dropped."""
+    files = sorted(schema_dir.glob("*.cypher"))
+    if not files:
+        raise ConfigurationError(f"no *.cypher files in {schema_dir}", field="schema_dir", value=str(schema_dir))
+    statements = []
+    for file in files:
+        text = "\n".join(line for line in file.read_text().splitlines() if not line.lstrip().startswith("//"))
+        statements += [s.strip() for s in text.split(";") if s.strip()]
+    return statements
+
+
+def _node_row(node: Node) -> dict[str, Any]:
+    record = to_record(node)
+    if "name" in record:
+        record["name_key"] = name_key(record["name"])
+    return record
+
+
+class Neo4jStore(Store):
+    """The store on a Neo4j 5 server (``bolt://``, ``neo4j://``, ``+s`` variants)."""
+
+    schemes = ("bolt", "neo4j")
+
+    def __init__(self, driver: neo4j.Driver, *, database: str = "neo4j", uri: str = "", schema_dir: Path = SCHEMA_DIR) -> None:
+        self._driver = driver
+        self._database = database
+        self._uri = uri
+        self._schema_dir = schema_dir
+
+    @classmethod
+    def from_uri(cls, uri: str, settings: Settings) -> Neo4jStore:
+        password = settings.neo4j_password.get_secret_value() if settings.neo4j_password else None
+        auth = (settings.neo4j_user, password) if password else None
+        with _translated():
+            try:
+                driver = GraphDatabase.driver(
+                    uri,
+                    auth=auth,
+                    max_connection_pool_size=settings.neo4j_max_connection_pool_size,
+                    connection_timeout=settings.neo4j_connection_timeout,
+                )
+            except ValueError as exc:
+                raise ConfigurationError(f"not a Neo4j URI: {exc}", field="store_uri", value=uri) from None
+        schema_dir = Path(settings.schema_dir) if settings.schema_dir else SCHEMA_DIR
+        return cls(driver, database=settings.neo4j_database, uri=uri, schema_dir=schema_dir)
+
+    @property
+    def uri(self) -> str:
+        return self._uri
+
+    # ------------------------------------------------------------------ plumbing
+
+    def _read(self, query: str, **params: Any) -> list[neo4j.Record]:
+        with _translated():
+            records, _, _ = self._driver.execute_query(
+                query, params, database_=self._database, routing_=RoutingControl.READ
+            )
+        return records
+
+    def _write(self, work: Any, *args: Any) -> Any:
+        with _translated(), self._driver.session(database=self._database) as session:
+            return session.execute_write(work, *args)
+
+    # ------------------------------------------------------------------ lifecycle
+
+    def bootstrap(self) -> None:
+        with _translated():
+            for statement in schema_statements(self._schema_dir):
+                self._driver.execute_query(statement, database_=self._database)
+            self._driver.execute_query(Q.AWAIT_INDEXES, database_=self._database)
+
+    def ping(self) -> None:
+        self._read(Q.PING)
+
+    def close(self) -> None:
+        with _translated():
+            self._driver.close()
+
+    def clear(self) -> None:
+        with _translated(), self._driver.session(database=self._database) as session:
+            session.run(Q.CLEAR).consume()
+
+    # ------------------------------------------------------------------ writes
+
+    def _write_batch(self, nodes: Sequence[Node], rels: Sequence[Rel], row_offset: int, rel_offset: int) -> BatchResult:
+        by_label: dict[Label, list[dict[str, Any]]] = {}
+        for node in nodes:
+            by_label.setdefault(node.label, []).append(_node_row(node))
+        by_shape: dict[Q.RelShape, list[dict[str, Any]]] = {}
+        for i, rel in enumerate(rels):
+            shape = (rel.type, rel.start_label, rel.end_label)
+            by_shape.setdefault(shape, []).append({"i": i, "start": rel.start, "end": rel.end, "props": rel.props})  # type: ignore[index]
+        now = _now()
+
+        def work(tx: ManagedTransaction) -> BatchResult:
+            result = BatchResult(batches=1)
+            for label, rows in by_label.items():
+                counts = tx.run(Q.UPSERT_NODES[label], rows=rows, now=now).single(strict=True)
+                result.created += counts["created"]
+                result.unchanged += counts["unchanged"]
+                result.updated += counts["total"] - counts["created"] - counts["unchanged"]
+            for shape, rows in by_shape.items():
+                written = tx.run(Q.UPSERT_RELS[shape], rows=rows).single(strict=True)["written"]
+                if written != len(rows):
+                    raise self._dangling(tx, shape, rows, rels, rel_offset)
+                result.rels_written += written
+            return result
+
+        return self._write(work)
+
+    @staticmethod
+    def _dangling(tx: ManagedTransaction, shape: Q.RelShape, rows: list[dict[str, Any]], rels: Sequence[Rel], offset: int) -> GraphsvcError:
+        found = tx.run(Q.FIND_DANGLING[shape], rows=rows).single()
+        if found is None:
+            return StoreError("a relationship could not be stored")
+        rel = rels[found["i"]]
+        side, label, id = ("start", rel.start_label, rel.start) if found["start_missing"] else ("end", rel.end_label, rel.end)
+        return DanglingRelationshipError(
+            f"{rel.type} relationship {side}s at {label} {id!r}, which exists neither in this batch nor in the store",
+            field=side, row=found["i"] + offset, value=id,
+        )
+
+    def _delete_node(self, label: Label, id: str) -> bool:
+        return self._write(lambda tx: tx.run(Q.DELETE_NODE[label], id=id).single(strict=True)["deleted"]) > 0
+
+    @staticmethod
+    def _shape(rel: Rel) -> Q.RelShape:
+        return (rel.type, rel.start_label, rel.end_label)  # type: ignore[return-value]
+
+    def _get_rel(self, rel: Rel) -> dict[str, Any] | None:
+        records = self._read(Q.GET_REL[self._shape(rel)], start=rel.start, end=rel.end)
+        return dict(records[0]["props"]) if records else None
+
+    def _delete_rel(self, rel: Rel) -> bool:
+        query = Q.DELETE_REL[self._shape(rel)]
+        return self._write(lambda tx: tx.run(query, start=rel.start, end=rel.end).single(strict=True)["deleted"]) > 0
+
+    # ------------------------------------------------------------------ reads
+
+    def _fetch(self, keys: Sequence[NodeKey]) -> dict[NodeKey, dict[str, Any]]:
+        by_label: dict[Label, list[str]] = {}
+        for label, id in keys:
+            by_label.setdefault(label, []).append(id)
+        found: dict[NodeKey, dict[str, Any]] = {}
+        for label, ids in by_label.items():
+            for record in self._read(Q.FETCH_NODES[label], ids=ids):
+                props = dict(record["props"])
+                found[(label, props["id"])] = props
+        return found
+
+    def _list(self, label: Label, flt: NodeFilter, order: Order, after: tuple[str | None, str] | None, limit: int) -> list[dict[str, Any]]:
+        query = (Q.LIST_BY_NAME if order is Order.NAME else Q.LIST_BY_ID)[label]
+        records = self._read(
+            query,
+            role=flt.role and flt.role.value,
+            prefix=name_key(flt.name_prefix) if flt.name_prefix else None,
+            language=flt.language,
+            interest=flt.interest,
+            neighborhood=flt.neighborhood,
+            after_key=(after[0] or "") if after else None,
+            after_id=after[1] if after else None,
+            limit=limit,
+        )
+        return [dict(r["props"]) for r in records]
+
+    def _expand(self, keys: Iterable[NodeKey], types: frozenset[RelType]) -> list[RelRow]:
+        by_label: dict[Label, list[str]] = {}
+        for label, id in keys:
+            by_label.setdefault(label, []).append(id)
+        type_list = sorted(t.value for t in types)
+        rows: dict[tuple[str, ...], RelRow] = {}
+        for label, ids in by_label.items():
+            for r in self._read(Q.EXPAND[label], ids=ids, types=type_list):
+                row = RelRow(RelType(r["type"]), Label(r["start_label"]), r["start"], Label(r["end_label"]), r["end"], dict(r["props"]))
+                rows[row[:5]] = row
+        return list(rows.values())
+
+    def _scan(self, labels: frozenset[Label], types: frozenset[RelType]) -> tuple[list[tuple[Label, dict[str, Any]]], list[RelRow]]:
+        def work(tx: ManagedTransaction) -> tuple[list[tuple[Label, dict[str, Any]]], list[RelRow]]:
+            nodes = [(label, dict(r["props"])) for label in sorted(labels) for r in tx.run(Q.SCAN_NODES[label])]
+            rels = [
+                RelRow(t, s, r["start"], e, r["end"], dict(r["props"]))
+                for (t, s, e) in Q.REL_SHAPES
+                if t in types and s in labels and e in labels
+                for r in tx.run(Q.SCAN_RELS[(t, s, e)])
+            ]
+            return nodes, rels
+
+        with _translated(), self._driver.session(database=self._database) as session:
+            return session.execute_read(work)
+
+    # ------------------------------------------------------------------ erasure
+
+    def _erase_person(self, id: str) -> ErasureReport:
+        record = self._write(lambda tx: tx.run(Q.ERASE_PERSON, id=id).single())
+        if record is None:
+            raise NotFoundError(f"no Person with id {id!r}", field="id", value=id)
+        return ErasureReport(person_id=id, nodes_deleted=record["nodes"], rels_deleted=record["rels"])

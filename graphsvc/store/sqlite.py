@@ -1,0 +1,333 @@
+"""The embedded store: one SQLite file, WAL mode, one writer and concurrent readers.
+
+Every write is a transaction on the single writer connection (guarded by a lock and
+started with ``BEGIN IMMEDIATE``); readers use one connection per thread and see the
+last committed state. ``synchronous=FULL`` makes every acknowledged commit durable, and
+WAL makes each batch wholly present or wholly absent after a crash: the file opens
+again without repair. Erasure relies on ``secure_delete`` and truncates the WAL, so no
+copy of an erased person's data stays in the files.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import threading
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from graphsvc.errors import (
+    ConfigurationError,
+    DanglingRelationshipError,
+    GraphsvcError,
+    NotFoundError,
+    StoreError,
+    StoreUnavailableError,
+)
+from graphsvc.model import Label, Node, Rel, RelType, name_key, to_record
+from graphsvc.settings import Settings
+from graphsvc.store import sqlite_sql as Q
+from graphsvc.store.base import Store
+from graphsvc.store.types import BatchResult, ErasureReport, NodeFilter, NodeKey, Order, RelRow
+
+_DUMP = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="microseconds")
+
+
+@contextmanager
+def _translated() -> Iterator[None]:
+    """Turn ``sqlite3`` errors into graphsvc's own; nothing of ``sqlite3`` escapes."""
+    try:
+        yield
+    except GraphsvcError:
+        raise
+    except sqlite3.OperationalError as exc:
+        message = str(exc)
+        if "locked" in message or "busy" in message or "unable to open" in message or "disk I/O" in message:
+            raise StoreUnavailableError(f"the SQLite file is not available: {message}") from None
+        raise StoreError(f"SQLite failed: {message}") from None
+    except sqlite3.Error as exc:
+        raise StoreError(f"SQLite failed: {exc}") from None
+
+
+def _record(props: str, created_at: str, updated_at: str) -> dict[str, Any]:
+    record = json.loads(props)
+    record["created_at"] = created_at
+    record["updated_at"] = updated_at
+    return record
+
+
+class SqliteStore(Store):
+    """The embedded store on a SQLite file (``sqlite:///path/to/file.db``)."""
+
+    schemes = ("sqlite",)
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        self.path = Path(path)
+        self._write_lock = threading.Lock()
+        self._local = threading.local()
+        self._readers: list[sqlite3.Connection] = []
+        self._readers_lock = threading.Lock()
+        self._closed = False
+        with _translated():
+            if self.path.parent and not self.path.parent.exists():
+                raise StoreUnavailableError(f"folder {self.path.parent} does not exist", field="store_uri")
+            self._writer = self._connect()
+
+    @classmethod
+    def from_uri(cls, uri: str, settings: Settings) -> SqliteStore:
+        path = uri.partition("://")[2]
+        if not path.startswith("/") or path in ("/", "/:memory:"):
+            raise ConfigurationError("expected sqlite:///relative/path.db or sqlite:////absolute/path.db", field="store_uri", value=uri)
+        return cls(path[1:])
+
+    @property
+    def uri(self) -> str:
+        return f"sqlite:///{self.path}"
+
+    def _connect(self) -> sqlite3.Connection:
+        conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=10.0)
+        for pragma in Q.CONNECTION_PRAGMAS:
+            conn.execute(pragma)
+        return conn
+
+    def _reader(self) -> sqlite3.Connection:
+        if self._closed:
+            raise StoreUnavailableError("the store is closed")
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            with _translated():
+                conn = self._connect()
+                conn.execute("PRAGMA query_only = ON")
+            self._local.conn = conn
+            with self._readers_lock:
+                self._readers.append(conn)
+        return conn
+
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        if self._closed:
+            raise StoreUnavailableError("the store is closed")
+        with self._write_lock, _translated():
+            conn = self._writer
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield conn
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
+
+    @contextmanager
+    def _snapshot(self) -> Iterator[sqlite3.Connection]:
+        """A read transaction: every statement inside sees the same committed state."""
+        conn = self._reader()
+        with _translated():
+            conn.execute("BEGIN")
+            try:
+                yield conn
+            finally:
+                conn.execute("COMMIT")
+
+    # ------------------------------------------------------------------ lifecycle
+
+    def bootstrap(self) -> None:
+        with self._transaction() as conn:
+            for statement in Q.SCHEMA.split(";"):
+                if statement.strip():
+                    conn.execute(statement)
+            found = conn.execute(Q.GET_META, ("schema_version",)).fetchone()
+            if found and int(found[0]) > Q.SCHEMA_VERSION:
+                raise StoreError(f"{self.path} was written by a newer graphsvc (schema {found[0]})")
+            conn.execute(Q.SET_META, ("schema_version", str(Q.SCHEMA_VERSION)))
+
+    def ping(self) -> None:
+        with _translated():
+            self._reader().execute("SELECT count(*) FROM meta").fetchone()
+
+    def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        with self._write_lock:
+            self._writer.close()
+        with self._readers_lock:
+            for conn in self._readers:
+                conn.close()
+            self._readers.clear()
+
+    def clear(self) -> None:
+        with self._transaction() as conn:
+            conn.execute("DELETE FROM rels")
+            conn.execute("DELETE FROM nodes")
+
+    # ------------------------------------------------------------------ writes
+
+    def _write_batch(self, nodes: Sequence[Node], rels: Sequence[Rel], row_offset: int, rel_offset: int) -> BatchResult:
+        result = BatchResult(batches=1)
+        now = _now()
+        with self._transaction() as conn:
+            if nodes:
+                self._write_nodes(conn, nodes, now, result)
+            if rels:
+                rows = [
+                    (r.type.value, r.start_label.value, r.start, r.end_label.value, r.end, _DUMP(r.props))  # type: ignore[union-attr]
+                    for r in rels
+                ]
+                try:
+                    conn.executemany(Q.UPSERT_REL, rows)
+                except sqlite3.IntegrityError:
+                    raise self._dangling(conn, rels, rel_offset) from None
+                result.rels_written = len(rows)
+        return result
+
+    @staticmethod
+    def _write_nodes(conn: sqlite3.Connection, nodes: Sequence[Node], now: str, result: BatchResult) -> None:
+        by_label: dict[Label, list[Node]] = {}
+        for node in nodes:
+            by_label.setdefault(node.label, []).append(node)
+        rows = []
+        for label, group in by_label.items():
+            existing = {
+                json.loads(props)["id"]: (props, created)
+                for _, props, created, _ in conn.execute(Q.NODES_BY_IDS, (label.value, _DUMP([n.id for n in group])))
+            }
+            for node in group:
+                record = to_record(node)
+                props = _DUMP(record)
+                old = existing.get(node.id)
+                if old is None:
+                    result.created += 1
+                    created = now
+                elif old[0] == props:
+                    result.unchanged += 1
+                    continue
+                else:
+                    result.updated += 1
+                    created = old[1]
+                key = name_key(record["name"]) if "name" in record else None
+                rows.append((label.value, node.id, key, props, created, now))
+        conn.executemany(Q.UPSERT_NODE, rows)
+
+    @staticmethod
+    def _dangling(conn: sqlite3.Connection, rels: Sequence[Rel], offset: int) -> GraphsvcError:
+        for i, rel in enumerate(rels):
+            for side, label, id in (("start", rel.start_label, rel.start), ("end", rel.end_label, rel.end)):
+                if conn.execute(Q.NODE_EXISTS, (label.value, id)).fetchone() is None:  # type: ignore[union-attr]
+                    return DanglingRelationshipError(
+                        f"{rel.type} relationship {side}s at {label} {id!r}, which exists neither in this batch nor in the store",
+                        field=side, row=i + offset, value=id,
+                    )
+        return StoreError("a relationship could not be stored")
+
+    def _delete_node(self, label: Label, id: str) -> bool:
+        with self._transaction() as conn:
+            return conn.execute(Q.DELETE_NODE, (label.value, id)).rowcount > 0
+
+    def _rel_key(self, rel: Rel) -> tuple[str, ...]:
+        return (rel.type.value, rel.start_label.value, rel.start, rel.end_label.value, rel.end)  # type: ignore[union-attr]
+
+    def _get_rel(self, rel: Rel) -> dict[str, Any] | None:
+        with _translated():
+            row = self._reader().execute(Q.GET_REL, self._rel_key(rel)).fetchone()
+        return None if row is None else json.loads(row[0])
+
+    def _delete_rel(self, rel: Rel) -> bool:
+        with self._transaction() as conn:
+            return conn.execute(Q.DELETE_REL, self._rel_key(rel)).rowcount > 0
+
+    # ------------------------------------------------------------------ reads
+
+    def _fetch(self, keys: Sequence[NodeKey]) -> dict[NodeKey, dict[str, Any]]:
+        by_label: dict[Label, list[str]] = {}
+        for label, id in keys:
+            by_label.setdefault(label, []).append(id)
+        found: dict[NodeKey, dict[str, Any]] = {}
+        with self._snapshot() as conn:
+            for label, ids in by_label.items():
+                for _, props, created, updated in conn.execute(Q.NODES_BY_IDS, (label.value, _DUMP(ids))):
+                    record = _record(props, created, updated)
+                    found[(label, record["id"])] = record
+        return found
+
+    def _list(self, label: Label, flt: NodeFilter, order: Order, after: tuple[str | None, str] | None, limit: int) -> list[dict[str, Any]]:
+        sql, args = Q.LIST_BASE, [label.value]
+        for clause, value in (
+            (Q.LIST_ROLE, flt.role and flt.role.value),
+            (Q.LIST_LANGUAGE, flt.language),
+            (Q.LIST_INTEREST, flt.interest),
+            (Q.LIST_NEIGHBORHOOD, flt.neighborhood),
+        ):
+            if value is not None:
+                sql += clause
+                args.append(value)
+        if flt.name_prefix:
+            prefix = name_key(flt.name_prefix)
+            sql += Q.LIST_PREFIX
+            args += [prefix, prefix + "\U0010ffff"]
+        if after is not None:
+            if order is Order.NAME:
+                sql += Q.LIST_AFTER_NAME
+                args += [after[0] or "", after[1]]
+            else:
+                sql += Q.LIST_AFTER_ID
+                args.append(after[1])
+        sql += Q.LIST_ORDER_NAME if order is Order.NAME else Q.LIST_ORDER_ID
+        args.append(limit)
+        with _translated():
+            return [_record(*row) for row in self._reader().execute(sql, args)]
+
+    def _expand(self, keys: Iterable[NodeKey], types: frozenset[RelType]) -> list[RelRow]:
+        by_label: dict[Label, list[str]] = {}
+        for label, id in keys:
+            by_label.setdefault(label, []).append(id)
+        type_list = _DUMP(sorted(t.value for t in types))
+        rows: list[RelRow] = []
+        with self._snapshot() as conn:
+            for label, ids in by_label.items():
+                for t, sl, s, dl, d, props in conn.execute(Q.EXPAND, (label.value, _DUMP(ids), type_list)):
+                    rows.append(RelRow(RelType(t), Label(sl), s, Label(dl), d, json.loads(props)))
+        return rows
+
+    def _scan(self, labels: frozenset[Label], types: frozenset[RelType]) -> tuple[list[tuple[Label, dict[str, Any]]], list[RelRow]]:
+        with self._snapshot() as conn:
+            nodes = [
+                (Label(label), _record(props, created, updated))
+                for label, props, created, updated in conn.execute(Q.SCAN_NODES, (_DUMP(sorted(labels)),))
+            ]
+            rels = [
+                RelRow(RelType(t), Label(sl), s, Label(dl), d, json.loads(props))
+                for t, sl, s, dl, d, props in conn.execute(Q.SCAN_RELS, (_DUMP(sorted(types)),))
+            ]
+        return nodes, rels
+
+    # ------------------------------------------------------------------ erasure
+
+    def _erase_person(self, id: str) -> ErasureReport:
+        with self._transaction() as conn:
+            row = conn.execute(Q.PERSON_NID, (id,)).fetchone()
+            if row is None:
+                raise NotFoundError(f"no Person with id {id!r}", field="id", value=id)
+            nids = [row[0]] + [m for (m,) in conn.execute(Q.MENTORSHIPS_OF, (row[0],))]
+            ids = _DUMP(nids)
+            rels = conn.execute(Q.COUNT_RELS_OF, (ids, ids)).fetchone()[0]
+            conn.execute(Q.DELETE_NIDS, (ids,))
+        self._purge_wal()
+        return ErasureReport(person_id=id, nodes_deleted=len(nids), rels_deleted=rels)
+
+    def _purge_wal(self) -> None:
+        """Copy the WAL into the file and truncate it, so erased pages leave no copy."""
+        with self._write_lock, _translated():
+            busy, _, _ = self._writer.execute(Q.CHECKPOINT_TRUNCATE).fetchone()
+        if busy:
+            raise StoreUnavailableError(
+                "the person was erased, but a long-running reader kept old copies in the write-ahead log; "
+                "they are overwritten at the next checkpoint"
+            )

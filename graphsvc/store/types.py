@@ -1,0 +1,144 @@
+"""Value types that cross the store contract: filters, pages, results, projections."""
+
+from __future__ import annotations
+
+import base64
+import json
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any, NamedTuple
+
+from graphsvc.errors import InvalidInputError
+from graphsvc.model import Label, Node, Rel, RelType, Role
+from graphsvc.model.codes import check_language_code
+
+NodeKey = tuple[Label, str]
+
+
+def node_key(label: Label, id: str) -> str:
+    """The key of a node in a projection: ``'Person:p1'``."""
+    return f"{label}:{id}"
+
+
+class Order(StrEnum):
+    NAME = "name"
+    ID = "id"
+
+
+@dataclass(frozen=True)
+class NodeFilter:
+    """Filters for :meth:`Store.list_nodes`; every one given must hold."""
+
+    role: Role | None = None
+    language: str | None = None
+    interest: str | None = None
+    neighborhood: str | None = None
+    name_prefix: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.language is not None:
+            try:
+                object.__setattr__(self, "language", check_language_code(self.language))
+            except ValueError as exc:
+                raise InvalidInputError(str(exc), field="language", value=self.language) from None
+        if self.role is not None:
+            try:
+                object.__setattr__(self, "role", Role(self.role))
+            except ValueError:
+                raise InvalidInputError("unknown role", field="role", value=self.role) from None
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of a listing. ``end_cursor`` continues after the last item."""
+
+    items: list[Node]
+    end_cursor: str | None
+    has_next_page: bool
+
+
+def encode_cursor(sort_value: str | None, id: str) -> str:
+    raw = json.dumps([sort_value, id], ensure_ascii=False, separators=(",", ":"))
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[str | None, str]:
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        sort_value, id = json.loads(base64.urlsafe_b64decode(padded.encode()).decode())
+        if not isinstance(id, str) or not (sort_value is None or isinstance(sort_value, str)):
+            raise ValueError
+    except (ValueError, TypeError, UnicodeDecodeError):
+        raise InvalidInputError("not a cursor this service gave out", field="after", value=cursor) from None
+    return sort_value, id
+
+
+class RelRow(NamedTuple):
+    """A relationship as stores read it back: both ends with their labels, and props."""
+
+    type: RelType
+    start_label: Label
+    start: str
+    end_label: Label
+    end: str
+    props: dict[str, Any]
+
+    def to_rel(self) -> Rel:
+        return Rel(
+            type=self.type,
+            start=self.start,
+            end=self.end,
+            start_label=self.start_label,
+            end_label=self.end_label,
+            props=self.props,
+        )
+
+
+@dataclass
+class BatchResult:
+    """What one atomic batch (or a whole bulk load) wrote."""
+
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rels_written: int = 0
+    batches: int = 0
+
+    def add(self, other: BatchResult) -> None:
+        self.created += other.created
+        self.updated += other.updated
+        self.unchanged += other.unchanged
+        self.rels_written += other.rels_written
+        self.batches += other.batches
+
+
+@dataclass(frozen=True)
+class Subgraph:
+    """Nodes and the relationships among them (a k-hop neighbourhood)."""
+
+    nodes: list[Node]
+    rels: list[Rel]
+
+
+@dataclass(frozen=True)
+class ErasureReport:
+    person_id: str
+    nodes_deleted: int
+    rels_deleted: int
+
+
+@dataclass(frozen=True)
+class ProjectionSpec:
+    """Which part of the store to project into NetworkX.
+
+    ``labels`` and ``rel_types`` choose what is included (``None``: all). With ``seeds``,
+    only nodes within ``hops`` of a seed over ``rel_types`` are included; without, the
+    whole store (a program) is. Sensitive attributes are included only for
+    ``purpose`` and only for people who consented to that purpose.
+    """
+
+    labels: frozenset[Label] | None = None
+    rel_types: frozenset[RelType] | None = None
+    seeds: tuple[NodeKey, ...] = ()
+    hops: int = 1
+    purpose: str | None = None
