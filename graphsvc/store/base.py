@@ -322,9 +322,10 @@ class Store(ABC):
             node_rows: Iterable[tuple[Label, dict[str, Any]]] = ((k[0], r) for k, r in self._fetch(keys).items())
         else:
             node_rows, rows = self._scan(labels, types)
-        for label, record in node_rows:
+        # sorted, so that a projection (and every analysis of it) is the same from either store
+        for label, record in sorted(node_rows, key=lambda lr: (lr[0], lr[1]["id"])):
             G.add_node(node_key(label, record["id"]), **_public_attributes(label, record, spec.purpose))
-        for row in rows:
+        for row in sorted(rows, key=lambda r: r[:5]):
             u, v = node_key(row.start_label, row.start), node_key(row.end_label, row.end)
             if u in G and v in G:
                 attrs = dict(row.props, type=str(row.type))

@@ -1,0 +1,87 @@
+"""Relationships: create, update, remove; KNOWS is stored once and found from both ends."""
+
+from __future__ import annotations
+
+import pytest
+
+from graphsvc.errors import DanglingRelationshipError, NotFoundError
+from graphsvc.model import Label, RelType
+from graphsvc.store import Store
+from tests.factories import knows, node, person, rel
+
+
+@pytest.fixture
+def two(store: Store) -> Store:
+    store.bulk_upsert([person("a"), person("b")])
+    return store
+
+
+def test_knows_a_b_then_b_a_is_one_relationship(two: Store) -> None:
+    two.connect(knows("a", "b", 0.4))
+    two.connect(knows("b", "a", 0.9, context="work"))
+    from_a = two.relationships(Label.PERSON, "a")
+    from_b = two.relationships(Label.PERSON, "b")
+    assert from_a == from_b
+    assert len(from_a) == 1
+    assert from_a[0].props == {"trust": 0.9, "context": "work"}
+    assert len(two.project().edges) == 1
+
+
+def test_update_replaces_props_and_needs_an_existing_relationship(two: Store) -> None:
+    with pytest.raises(NotFoundError):
+        two.update_relationship(knows("a", "b", 0.3))
+    two.connect(knows("a", "b", 0.3, context="school"))
+    two.update_relationship(knows("b", "a", 0.6))
+    got = two.get_relationship(knows("a", "b"))
+    assert got is not None and got.props == {"trust": 0.6}
+
+
+def test_disconnect_from_either_end(two: Store) -> None:
+    two.connect(knows("a", "b"))
+    assert two.disconnect(knows("b", "a")) is True
+    assert two.relationships(Label.PERSON, "a") == []
+    assert two.disconnect(knows("a", "b")) is False
+    assert two.get(Label.PERSON, "a") is not None  # the people stay
+
+
+def test_dangling_relationship_is_refused_naming_the_end(two: Store) -> None:
+    with pytest.raises(DanglingRelationshipError) as err:
+        two.connect(knows("a", "ghost"))
+    assert err.value.value == "ghost"
+    assert err.value.field in ("start", "end")
+    assert two.relationships(Label.PERSON, "a") == []
+
+
+def test_relationship_to_a_node_of_another_label_with_that_id_dangles(two: Store) -> None:
+    two.upsert(node(Label.CIRCLE, id="c1", name="Walkers"))
+    with pytest.raises(DanglingRelationshipError) as err:
+        two.connect(rel("SPEAKS", "a", "ara"))
+    assert err.value.field == "end" and err.value.value == "ara"
+
+
+def test_directed_relationships_and_both_affiliation_targets(two: Store) -> None:
+    two.bulk_upsert([
+        node(Label.LANGUAGE, id="ara"),
+        node(Label.ORGANIZATION, id="o1", name="Hospital", kind="employer"),
+        node(Label.INSTITUTION, id="i1", name="Library", kind="library"),
+        node(Label.NEIGHBORHOOD, id="n1", name="Riverside"),
+        node(Label.NEIGHBORHOOD, id="n2", name="Oldtown"),
+    ])
+    two.bulk_upsert(rels=[
+        rel("SPEAKS", "a", "ara", props={"level": "native"}),
+        rel("AFFILIATED_WITH", "a", "o1", end_label="Organization", props={"role": "works_at"}),
+        rel("AFFILIATED_WITH", "a", "i1", end_label="Institution", props={"role": "uses"}),
+        rel("LIVES_IN", "a", "n1"),
+        rel("OPERATES", "o1", "i1"),
+        rel("LOCATED_IN", "i1", "n1"),
+        rel("ADJACENT_TO", "n2", "n1"),
+    ])
+    types = {(r.type, r.end_label) for r in two.relationships(Label.PERSON, "a")}
+    assert types == {
+        (RelType.SPEAKS, Label.LANGUAGE), (RelType.AFFILIATED_WITH, Label.ORGANIZATION),
+        (RelType.AFFILIATED_WITH, Label.INSTITUTION), (RelType.LIVES_IN, Label.NEIGHBORHOOD),
+    }
+    # found from the end too, and filtered by type
+    assert [r.start for r in two.relationships(Label.LANGUAGE, "ara")] == ["a"]
+    assert [(r.start, r.end) for r in two.relationships(Label.NEIGHBORHOOD, "n2", [RelType.ADJACENT_TO])] == [("n1", "n2")]
+    assert two.relationships(Label.NEIGHBORHOOD, "n1", [RelType.LOCATED_IN])[0].start == "i1"

@@ -1,0 +1,92 @@
+"""k-hop neighbourhoods and shortest KNOWS paths, checked against NetworkX."""
+
+from __future__ import annotations
+
+import networkx as nx
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from graphsvc.errors import InvalidInputError, NotFoundError
+from graphsvc.model import Label, RelType
+from graphsvc.store import Store
+from tests.factories import knows_graph, node, rel
+
+#   a - b - c - d        a..d: one path of 3 hops
+#    \     /             a..c: two paths of 2 hops (via b, via e)
+#      e                 f: alone
+EDGES = [("a", "b"), ("b", "c"), ("c", "d"), ("a", "e"), ("e", "c")]
+
+
+@pytest.fixture
+def chain(store: Store) -> Store:
+    nodes, rels = knows_graph(EDGES)
+    store.bulk_upsert(nodes + [node(Label.PERSON, id="f", name="F"), node(Label.LANGUAGE, id="ara")], rels)
+    store.bulk_upsert(rels=[rel("SPEAKS", "a", "ara"), rel("SPEAKS", "d", "ara")])
+    return store
+
+
+def test_shortest_paths_hand_checked(chain: Store) -> None:
+    assert chain.shortest_paths("a", "c") == [["a", "b", "c"], ["a", "e", "c"]]
+    assert chain.shortest_paths("d", "a") == [["d", "c", "b", "a"], ["d", "c", "e", "a"]]
+    assert chain.shortest_paths("a", "b") == [["a", "b"]]
+    assert chain.shortest_paths("a", "a") == [["a"]]
+    assert chain.shortest_paths("a", "c", limit=1) == [["a", "b", "c"]]
+
+
+def test_hop_limit_and_unreachable(chain: Store) -> None:
+    assert chain.shortest_paths("a", "d", max_hops=2) == []
+    assert chain.shortest_paths("a", "d", max_hops=3) == [["a", "b", "c", "d"], ["a", "e", "c", "d"]]
+    assert chain.shortest_paths("a", "f") == []
+
+
+def test_paths_only_follow_knows(chain: Store) -> None:
+    # a and d both speak Arabic, but that is not an acquaintance
+    assert chain.shortest_paths("a", "d") == [["a", "b", "c", "d"], ["a", "e", "c", "d"]]
+
+
+def test_path_arguments_are_checked(chain: Store) -> None:
+    with pytest.raises(NotFoundError) as err:
+        chain.shortest_paths("a", "nobody")
+    assert err.value.field == "to"
+    with pytest.raises(InvalidInputError) as err2:
+        chain.shortest_paths("a", "b", max_hops=7)
+    assert err2.value.field == "max_hops"
+
+
+def test_k_hop_neighborhood(chain: Store) -> None:
+    one = chain.neighborhood(Label.PERSON, "a", hops=1, types=[RelType.KNOWS])
+    assert {n.id for n in one.nodes} == {"a", "b", "e"}
+    assert {(r.start, r.end) for r in one.rels} == {("a", "b"), ("a", "e")}
+    two = chain.neighborhood(Label.PERSON, "a", hops=2, types=[RelType.KNOWS])
+    assert {n.id for n in two.nodes} == {"a", "b", "e", "c"}
+    assert len(two.rels) == 4  # b-c and e-c come in; c-d does not
+    everything = chain.neighborhood(Label.PERSON, "a", hops=1)
+    assert {n.id for n in everything.nodes} == {"a", "b", "e", "ara"}
+    zero = chain.neighborhood(Label.PERSON, "a", hops=0)
+    assert [n.id for n in zero.nodes] == ["a"] and zero.rels == []
+    with pytest.raises(NotFoundError):
+        chain.neighborhood(Label.PERSON, "nobody")
+
+
+edge_lists = st.lists(
+    st.tuples(st.integers(0, 11), st.integers(0, 11)).filter(lambda e: e[0] != e[1]), min_size=1, max_size=30
+)
+
+
+@given(edges=edge_lists, pair=st.tuples(st.integers(0, 11), st.integers(0, 11)))
+def test_shortest_paths_agree_with_networkx(store: Store, edges: list[tuple[int, int]], pair: tuple[int, int]) -> None:
+    store.clear()
+    named = [(f"v{u:02d}", f"v{v:02d}") for u, v in edges]
+    nodes, rels = knows_graph(named)
+    store.bulk_upsert(nodes, {r.key: r for r in rels}.values())
+    G = nx.Graph(named)
+    a, b = f"v{pair[0]:02d}", f"v{pair[1]:02d}"
+    if a not in G or b not in G:
+        return
+    try:
+        expected = sorted(nx.all_shortest_paths(G, a, b))
+    except nx.NetworkXNoPath:
+        expected = []
+    expected = [p for p in expected if len(p) - 1 <= 6]
+    assert store.shortest_paths(a, b, limit=1000) == expected
