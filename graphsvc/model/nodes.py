@@ -148,6 +148,16 @@ class Node(_Model):
     created_at: datetime | None = Field(default=None, description="Set by the store on first write.")
     updated_at: datetime | None = Field(default=None, description="Set by the store on every change.")
 
+    @model_validator(mode="after")
+    def _empty_parts_are_none(self) -> Node:
+        """An optional part with nothing in it (``contact: {}``) is no part at all, so
+        that what is stored and read back is the same value."""
+        for name, field in type(self).model_fields.items():
+            value = getattr(self, name)
+            if field.default is None and isinstance(value, BaseModel) and not value.model_dump(exclude_none=True):
+                object.__setattr__(self, name, None)
+        return self
+
 
 class Occupation(_Model):
     isco08: Isco08Code | None = Field(default=None, description="ISCO-08 code: 1-4 digits.")

@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
+from pydantic_core import to_jsonable_python
 
 from graphsvc.errors import InvalidInputError
 from graphsvc.model.nodes import NODE_MODELS, Label, Node
@@ -31,24 +32,30 @@ def name_key(name: str) -> str:
     return unicodedata.normalize("NFKC", name).casefold()
 
 
-def _flat_value(value: Any) -> Any:
-    if isinstance(value, list):
-        return sorted(value) if value and all(isinstance(v, str) for v in value) else value
-    return value
+def _plain(value: Any) -> Any:
+    """A storable value: sets become sorted lists (order-free, so deterministic), tuples
+    lists in their order, dates ISO strings, enums their values."""
+    if isinstance(value, set | frozenset):
+        return sorted(to_jsonable_python(v) for v in value)
+    return to_jsonable_python(value)
 
 
 def to_record(node: Node) -> dict[str, Any]:
     """The flat properties of a node, without its timestamps."""
-    dumped = node.model_dump(mode="json", exclude_none=True, exclude=set(_TIMESTAMPS))
     record: dict[str, Any] = {}
-    for field, value in dumped.items():
+    for field in type(node).model_fields:
+        value = getattr(node, field)
+        if value is None or field in _TIMESTAMPS:
+            continue
         if field in _JSON_FIELDS:
             record[field] = json.dumps(value, sort_keys=True, separators=(",", ":"))
-        elif isinstance(value, dict):
-            for sub, subvalue in value.items():
-                record[f"{field}{SEP}{sub}"] = _flat_value(subvalue)
+        elif isinstance(value, BaseModel):
+            for sub in type(value).model_fields:
+                subvalue = getattr(value, sub)
+                if subvalue is not None:
+                    record[f"{field}{SEP}{sub}"] = _plain(subvalue)
         else:
-            record[field] = _flat_value(value)
+            record[field] = _plain(value)
     return record
 
 
