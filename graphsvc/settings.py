@@ -15,5 +15,6 @@ class Settings(BaseSettings):
     neo4j_database: str = "neo4j"
     neo4j_max_connection_pool_size: int = 50
     neo4j_connection_timeout: float = 15.0
+    neo4j_max_retry_time: float = 30.0
     schema_dir: str | None = None
     dev_mode: bool = False

@@ -109,3 +109,15 @@ def sqlite_store(tmp_path: Path) -> Iterator[Store]:
     store = open_store(f"sqlite:///{tmp_path}/graph.db")
     yield store
     store.close()
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """With GRAPHSVC_REQUIRE_NEO4J=1, a skipped Neo4j test fails the run."""
+    if not REQUIRE_NEO4J:
+        return
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    skipped = [r for r in (reporter.stats.get("skipped", []) if reporter else []) if "neo4j" in r.keywords]
+    if skipped:
+        if reporter:
+            reporter.write_line(f"GRAPHSVC_REQUIRE_NEO4J=1 but {len(skipped)} Neo4j tests were skipped", red=True)
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED

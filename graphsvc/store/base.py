@@ -141,6 +141,10 @@ class Store(ABC):
         """Up to ``limit`` records of ``label`` matching ``flt``, after the keyset ``after``."""
 
     @abstractmethod
+    def _count(self, label: Label, flt: NodeFilter) -> int:
+        """How many nodes of ``label`` match ``flt``."""
+
+    @abstractmethod
     def _expand(self, keys: Iterable[NodeKey], types: frozenset[RelType]) -> list[RelRow]:
         """Every relationship of one of ``types`` touching one of ``keys`` (either end)."""
 
@@ -252,6 +256,10 @@ class Store(ABC):
         end = records[: first][-1] if records else None
         cursor = encode_cursor(name_key(end["name"]) if order is Order.NAME else None, end["id"]) if end else None
         return Page(items=items, end_cursor=cursor, has_next_page=len(records) > first)
+
+    def count_nodes(self, label: Label, flt: NodeFilter | None = None) -> int:
+        """How many nodes of ``label`` match the filter (a listing's ``totalCount``)."""
+        return self._count(Label(label), flt or NodeFilter())
 
     # ------------------------------------------------------------------ traversal
 

@@ -97,6 +97,7 @@ class Neo4jStore(Store):
                     auth=auth,
                     max_connection_pool_size=settings.neo4j_max_connection_pool_size,
                     connection_timeout=settings.neo4j_connection_timeout,
+                    max_transaction_retry_time=settings.neo4j_max_retry_time,
                 )
             except ValueError as exc:
                 raise ConfigurationError(f"not a Neo4j URI: {exc}", field="store_uri", value=uri) from None
@@ -124,6 +125,7 @@ class Neo4jStore(Store):
 
     def bootstrap(self) -> None:
         with _translated():
+            self._driver.verify_connectivity()  # fails fast, where queries would retry for 30 s
             for statement in schema_statements(self._schema_dir):
                 self._driver.execute_query(statement, database_=self._database)
             self._driver.execute_query(Q.AWAIT_INDEXES, database_=self._database)
@@ -207,20 +209,29 @@ class Neo4jStore(Store):
                 found[(label, props["id"])] = props
         return found
 
+    @staticmethod
+    def _filter_params(flt: NodeFilter) -> dict[str, Any]:
+        return {
+            "role": flt.role and flt.role.value,
+            "prefix": name_key(flt.name_prefix) if flt.name_prefix else None,
+            "language": flt.language,
+            "interest": flt.interest,
+            "neighborhood": flt.neighborhood,
+        }
+
     def _list(self, label: Label, flt: NodeFilter, order: Order, after: tuple[str | None, str] | None, limit: int) -> list[dict[str, Any]]:
         query = (Q.LIST_BY_NAME if order is Order.NAME else Q.LIST_BY_ID)[label]
         records = self._read(
             query,
-            role=flt.role and flt.role.value,
-            prefix=name_key(flt.name_prefix) if flt.name_prefix else None,
-            language=flt.language,
-            interest=flt.interest,
-            neighborhood=flt.neighborhood,
+            **self._filter_params(flt),
             after_key=(after[0] or "") if after else None,
             after_id=after[1] if after else None,
             limit=limit,
         )
         return [dict(r["props"]) for r in records]
+
+    def _count(self, label: Label, flt: NodeFilter) -> int:
+        return int(self._read(Q.COUNT[label], **self._filter_params(flt))[0]["count"])
 
     def _expand(self, keys: Iterable[NodeKey], types: frozenset[RelType]) -> list[RelRow]:
         by_label: dict[Label, list[str]] = {}

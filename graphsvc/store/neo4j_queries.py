@@ -103,6 +103,9 @@ RETURN properties(n) AS props
 ORDER BY n.name_key, n.id
 LIMIT $limit
 """)
+COUNT = _by_label(_LIST + """
+RETURN count(n) AS count
+""")
 LIST_BY_ID = _by_label(_LIST + """
   AND ($after_id IS NULL OR n.id > $after_id)
 RETURN properties(n) AS props

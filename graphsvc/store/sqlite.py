@@ -257,8 +257,9 @@ class SqliteStore(Store):
                     found[(label, record["id"])] = record
         return found
 
-    def _list(self, label: Label, flt: NodeFilter, order: Order, after: tuple[str | None, str] | None, limit: int) -> list[dict[str, Any]]:
-        sql, args = Q.LIST_BASE, [label.value]
+    @staticmethod
+    def _where(flt: NodeFilter) -> tuple[str, list[Any]]:
+        sql, args = "", []
         for clause, value in (
             (Q.LIST_ROLE, flt.role and flt.role.value),
             (Q.LIST_LANGUAGE, flt.language),
@@ -272,6 +273,12 @@ class SqliteStore(Store):
             prefix = name_key(flt.name_prefix)
             sql += Q.LIST_PREFIX
             args += [prefix, prefix + "\U0010ffff"]
+        return sql, args
+
+    def _list(self, label: Label, flt: NodeFilter, order: Order, after: tuple[str | None, str] | None, limit: int) -> list[dict[str, Any]]:
+        where, args = self._where(flt)
+        sql = Q.LIST_BASE + where
+        args.insert(0, label.value)
         if after is not None:
             if order is Order.NAME:
                 sql += Q.LIST_AFTER_NAME
@@ -283,6 +290,11 @@ class SqliteStore(Store):
         args.append(limit)
         with _translated():
             return [_record(*row) for row in self._reader().execute(sql, args)]
+
+    def _count(self, label: Label, flt: NodeFilter) -> int:
+        where, args = self._where(flt)
+        with _translated():
+            return int(self._reader().execute(Q.COUNT_BASE + where, [label.value, *args]).fetchone()[0])
 
     def _expand(self, keys: Iterable[NodeKey], types: frozenset[RelType]) -> list[RelRow]:
         by_label: dict[Label, list[str]] = {}

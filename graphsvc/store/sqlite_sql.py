@@ -92,6 +92,7 @@ WHERE r.type IN (SELECT value FROM json_each(?))
 
 # Listing: the base query and the clauses a filter adds. Types and labels are constants.
 LIST_BASE = "SELECT props, created_at, updated_at FROM nodes n WHERE n.label = ?"
+COUNT_BASE = "SELECT count(*) FROM nodes n WHERE n.label = ?"
 LIST_ROLE = " AND EXISTS (SELECT 1 FROM json_each(n.props, '$.roles') WHERE value = ?)"
 _HAS_REL = " AND EXISTS (SELECT 1 FROM rels r WHERE r.src = n.nid AND r.type {type} AND r.dst = (SELECT nid FROM nodes WHERE label = '{label}' AND id = ?))"
 LIST_LANGUAGE = _HAS_REL.format(type="= 'SPEAKS'", label="Language")

@@ -65,6 +65,7 @@ def test_filters(community: Store, flt: NodeFilter, expected: set[str]) -> None:
     ids = _all(community, Label.PERSON, flt)
     assert len(ids) == len(set(ids))
     assert set(ids) == expected
+    assert community.count_nodes(Label.PERSON, flt) == len(expected)
 
 
 def test_neighborhood_filter_finds_institutions_too(community: Store) -> None:

@@ -1,0 +1,93 @@
+"""Stores are found by URI scheme and imported lazily; errors never leak driver types."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from graphsvc.cli import app
+from graphsvc.errors import ConfigurationError, StoreUnavailableError
+from graphsvc.model import Label, RelType
+from graphsvc.settings import Settings
+from graphsvc.store import BACKENDS, backend_for, open_store
+from graphsvc.store import neo4j_queries as Q
+from graphsvc.store.neo4j import SCHEMA_DIR, schema_statements
+from tests.conftest import FRESH
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_every_registered_backend_is_in_the_contract_suite() -> None:
+    for scheme in BACKENDS:
+        assert backend_for(f"{scheme}://host").__name__ in FRESH
+
+
+@pytest.mark.parametrize("uri", ["postgres://x", "graph.db", "http://localhost:7474"])
+def test_unknown_schemes_are_configuration_errors(uri: str) -> None:
+    with pytest.raises(ConfigurationError) as err:
+        open_store(uri)
+    assert err.value.field == "store_uri"
+
+
+def test_the_embedded_store_runs_without_the_neo4j_driver(tmp_path: Path) -> None:
+    code = f"""
+import sys
+sys.modules["neo4j"] = None  # importing neo4j now fails
+from graphsvc.store import open_store
+from graphsvc.model import Person
+with open_store("sqlite:///{tmp_path}/g.db") as store:
+    store.upsert(Person(id="a", name="A"))
+    assert store.get("Person", "a").name == "A"
+print("ok")
+"""
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    assert proc.stdout.strip() == "ok", proc.stderr
+
+
+def test_settings_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GRAPHSVC_STORE_URI", "bolt://db.example:7687")
+    monkeypatch.setenv("GRAPHSVC_NEO4J_PASSWORD", "s3cret")
+    s = Settings()
+    assert s.store_uri == "bolt://db.example:7687"
+    assert s.neo4j_password is not None and s.neo4j_password.get_secret_value() == "s3cret"
+    assert "s3cret" not in repr(s)
+
+
+def test_an_unreachable_neo4j_is_store_unavailable() -> None:
+    with socket.socket() as sock:  # a port nobody listens on
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    settings = Settings(neo4j_connection_timeout=2.0)
+    with pytest.raises(StoreUnavailableError):
+        open_store(f"bolt://127.0.0.1:{port}", settings)
+
+
+def test_the_cypher_schema_covers_every_label() -> None:
+    statements = schema_statements(SCHEMA_DIR)
+    for label in Label:
+        assert f"FOR (n:{label}) REQUIRE n.id IS UNIQUE" in " ".join(statements), label
+    assert all("IF NOT EXISTS" in s for s in statements)
+
+
+def test_named_queries_exist_for_every_label_and_shape() -> None:
+    for table in (Q.UPSERT_NODES, Q.FETCH_NODES, Q.DELETE_NODE, Q.LIST_BY_NAME, Q.LIST_BY_ID, Q.COUNT, Q.EXPAND, Q.SCAN_NODES):
+        assert set(table) == set(Label)
+    for table in (Q.UPSERT_RELS, Q.FIND_DANGLING, Q.GET_REL, Q.DELETE_REL, Q.SCAN_RELS):
+        assert {shape[0] for shape in table} == set(RelType)
+        assert all("{" + "label" + "}" not in q and "{type}" not in q for q in table.values())
+
+
+def test_cli_init_and_stats(tmp_path: Path) -> None:
+    runner = CliRunner()
+    uri = f"sqlite:///{tmp_path}/cli.db"
+    result = runner.invoke(app, ["init", "--store", uri])
+    assert result.exit_code == 0, result.output
+    result = runner.invoke(app, ["stats", "--store", uri])
+    assert result.exit_code == 0 and "Person" in result.output
+    bad = runner.invoke(app, ["stats", "--store", "nope://x"])
+    assert bad.exit_code == 1 and "no store for URI scheme" in bad.output and "Traceback" not in bad.output
