@@ -196,8 +196,8 @@ class SqliteStore(Store):
         rows = []
         for label, group in by_label.items():
             existing = {
-                json.loads(props)["id"]: (props, created)
-                for _, props, created, _ in conn.execute(Q.NODES_BY_IDS, (label.value, _DUMP([n.id for n in group])))
+                id: (props, created)
+                for id, props, created in conn.execute(Q.EXISTING_NODES, (label.value, _DUMP([n.id for n in group])))
             }
             for node in group:
                 record = to_record(node)

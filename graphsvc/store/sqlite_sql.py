@@ -50,6 +50,11 @@ SELECT label, props, created_at, updated_at FROM nodes
 WHERE label = ? AND id IN (SELECT value FROM json_each(?))
 """
 
+EXISTING_NODES = """
+SELECT id, props, created_at FROM nodes
+WHERE label = ? AND id IN (SELECT value FROM json_each(?))
+"""
+
 UPSERT_NODE = """
 INSERT INTO nodes (label, id, name_key, props, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)
 ON CONFLICT (label, id) DO UPDATE

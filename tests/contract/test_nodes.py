@@ -92,3 +92,18 @@ def test_bootstrap_is_idempotent(store: Store) -> None:
     store.bootstrap()
     store.bootstrap()
     assert store.get(Label.PERSON, "a") is not None
+
+
+@pytest.mark.parametrize("hostile", [
+    "x'}) DETACH DELETE n //",
+    "a\"; DROP TABLE nodes; --",
+    "$id",
+    "{label}",
+])
+def test_ids_and_names_are_data_never_query_text(store: Store, hostile: str) -> None:
+    store.upsert(person("bystander"))
+    store.upsert(person(hostile, hostile))
+    got = store.get(Label.PERSON, hostile)
+    assert got is not None and got.name == hostile
+    assert store.delete(Label.PERSON, hostile)
+    assert store.get(Label.PERSON, "bystander") is not None
