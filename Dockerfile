@@ -30,6 +30,9 @@ RUN groupadd --system --gid 10001 graphsvc \
  && chown graphsvc:graphsvc /app
 
 COPY --from=build /opt/venv /opt/venv
+# The Cypher constraints and indexes applied at start-up (see schema/neo4j.cypher).
+COPY schema /app/schema
+ENV GRAPHSVC_SCHEMA_DIR=/app/schema
 
 WORKDIR /app
 USER graphsvc:graphsvc

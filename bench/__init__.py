@@ -1,0 +1,1 @@
+"""Benchmarks for graphsvc (see bench/README.md). Run them as modules: ``python -m bench.<name>``."""
