@@ -409,22 +409,19 @@ def _bidirectional_paths(store: Store, a: str, b: str, max_hops: int, limit: int
 
 def _walk(a: str, b: str, meet: set[str], pred_a: dict[str, set[str]], pred_b: dict[str, set[str]], limit: int) -> list[list[str]]:
     succ: dict[str, set[str]] = {}
-    layer = set(meet)
-    while layer:  # back from the meeting layer to a
-        nxt = set()
-        for v in layer:
-            for u in pred_a[v]:
-                succ.setdefault(u, set()).add(v)
-                nxt.add(u)
-        layer = nxt
-    layer = set(meet)
-    while layer:  # on from the meeting layer to b
-        nxt = set()
-        for v in layer:
-            for u in pred_b[v]:
-                succ.setdefault(v, set()).add(u)
-                nxt.add(u)
-        layer = nxt
+
+    def trace(pred: dict[str, set[str]], toward_a: bool) -> None:
+        layer = set(meet)
+        while layer:
+            nxt = set()
+            for v in layer:
+                for u in pred[v]:
+                    succ.setdefault(u if toward_a else v, set()).add(v if toward_a else u)
+                    nxt.add(u)
+            layer = nxt
+
+    trace(pred_a, toward_a=True)  # back from the meeting layer to a
+    trace(pred_b, toward_a=False)  # on from the meeting layer to b
     paths: list[list[str]] = []
 
     def dfs(path: list[str]) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import itertools
 from datetime import date
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -127,44 +128,10 @@ def _check(store: Store, label: Label, data: dict) -> Node:
     return node
 
 
-@given(data=STRATEGIES[Label.PERSON])
-def test_person_round_trip(store: Store, data: dict) -> None:
-    _check(store, Label.PERSON, data)
-
-
-@given(data=STRATEGIES[Label.ORGANIZATION])
-def test_organization_round_trip(store: Store, data: dict) -> None:
-    _check(store, Label.ORGANIZATION, data)
-
-
-@given(data=STRATEGIES[Label.INSTITUTION])
-def test_institution_round_trip(store: Store, data: dict) -> None:
-    _check(store, Label.INSTITUTION, data)
-
-
-@given(data=STRATEGIES[Label.INTEREST])
-def test_interest_round_trip(store: Store, data: dict) -> None:
-    _check(store, Label.INTEREST, data)
-
-
-@given(data=STRATEGIES[Label.LANGUAGE])
-def test_language_round_trip(store: Store, data: dict) -> None:
-    _check(store, Label.LANGUAGE, data)
-
-
-@given(data=STRATEGIES[Label.NEIGHBORHOOD])
-def test_neighborhood_round_trip(store: Store, data: dict) -> None:
-    _check(store, Label.NEIGHBORHOOD, data)
-
-
-@given(data=STRATEGIES[Label.MENTORSHIP])
-def test_mentorship_round_trip(store: Store, data: dict) -> None:
-    _check(store, Label.MENTORSHIP, data)
-
-
-@given(data=STRATEGIES[Label.CIRCLE])
-def test_circle_round_trip(store: Store, data: dict) -> None:
-    _check(store, Label.CIRCLE, data)
+@pytest.mark.parametrize("label", list(Label))
+@given(data=st.data())
+def test_node_round_trip(store: Store, label: Label, data: st.DataObject) -> None:
+    _check(store, label, data.draw(STRATEGIES[label], label=str(label)))
 
 
 @given(a=STRATEGIES[Label.PERSON], b=STRATEGIES[Label.PERSON], trust=st.floats(0, 1, allow_nan=False),
