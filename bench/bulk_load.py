@@ -25,6 +25,7 @@ import argparse
 import gc
 import json
 import os
+import pickle
 import platform
 import random
 import resource
@@ -246,6 +247,17 @@ def peak_rss_kib() -> int:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
 
+def reset_peak_rss() -> bool:
+    """Reset the peak RSS to the current RSS (Linux >= 4.0), so that the next peak is the
+    load's own and not the unpickling's; whether it worked."""
+    try:
+        with open("/proc/self/clear_refs", "w") as f:
+            f.write("5")
+        return True
+    except OSError:
+        return False
+
+
 def current_rss_kib() -> int:
     try:
         with open("/proc/self/statm") as f:
@@ -274,7 +286,11 @@ class SqliteTarget:
         self.dir = Path(tempfile.mkdtemp(prefix="bulk_load-", dir=workdir))
         self.path = self.dir / "graph.db"
 
+    _closer: Callable[[], None] | None = None
+
     def close(self) -> None:
+        if self._closer is not None:
+            self._closer()
         shutil.rmtree(self.dir, ignore_errors=True)
 
     def _fresh_store(self) -> Any:
@@ -323,7 +339,9 @@ class SqliteTarget:
     def finish(self) -> dict[str, int]:
         import sqlite3
 
-        self._closer()
+        if self._closer is not None:
+            self._closer()
+            self._closer = None
         conn = sqlite3.connect(self.path)
         try:
             counts = dict(conn.execute("SELECT label, count(*) FROM nodes GROUP BY label").fetchall())
@@ -349,8 +367,18 @@ class Neo4jTarget:
         store.clear()
         return store
 
+    _store_obj: Any = None
+    _driver: Any = None
+
     def close(self) -> None:
-        pass
+        """Leave the shared server empty, whatever happened (tests use it too)."""
+        if self._driver is not None:
+            self._driver.close()
+        if self._store_obj is not None:
+            try:
+                self._store_obj.clear()
+            finally:
+                self._store_obj.close()
 
     def prepare_store(self, data: Dataset, batch_size: int) -> Callable[[], Any]:
         store = self._store()
@@ -413,30 +441,62 @@ class Neo4jTarget:
         from graphsvc.model import Label, RelType
 
         store = self._store_obj
-        if getattr(self, "_driver", None) is not None:
-            self._driver.close()
         counts: dict[str, int] = {}
         for label in (Label.PERSON, Label.LANGUAGE, Label.INTEREST):
             counts[label.value] = store._read(f"MATCH (n:{label.value}) RETURN count(n) AS c")[0]["c"]
         for t in (RelType.SPEAKS, RelType.INTERESTED_IN, RelType.KNOWS):
             counts[t.value] = store._read(f"MATCH ()-[r:{t.value}]->() RETURN count(r) AS c")[0]["c"]
-        store.clear()  # leave the shared test server empty
-        store.close()
         return counts
 
 
 # ---------------------------------------------------------------------------- worker
 
 
-def run_worker(args: argparse.Namespace) -> dict[str, Any]:
-    """One timed load in this (fresh) process: generate, prepare, time, verify."""
-    backend, side = args.worker.split(":")
-    out: dict[str, Any] = {"store": backend, "side": side, "pid": os.getpid()}
+def _materialize(args: argparse.Namespace, out: dict[str, Any]) -> Dataset:
+    """The dataset: unpickled from the parent's cache (``--data``), or generated here."""
     t = time.perf_counter()
-    data, gen = generate(args.people, args.knows, args.seed)
-    out["generation"] = gen
-    out["generation_wall_s"] = time.perf_counter() - t
+    if args.data:
+        gc.disable()  # unpickling 1.5M objects with the collector on takes three times as long
+        try:
+            with open(args.data, "rb") as f:
+                data = pickle.load(f)
+        finally:
+            gc.enable()
+        out["materialize"] = "unpickled"
+    else:
+        data, out["generation"] = generate(args.people, args.knows, args.seed)
+        out["materialize"] = "generated"
+    out["materialize_s"] = time.perf_counter() - t
     out["rss_after_gen_kib"] = peak_rss_kib()
+    return data
+
+
+def run_generator(args: argparse.Namespace) -> dict[str, Any]:
+    """Generate the dataset once, time it, and pickle it for the load workers."""
+    out: dict[str, Any] = {"side": "generate", "pid": os.getpid()}
+    data, out["generation"] = generate(args.people, args.knows, args.seed)
+    out["rss_after_gen_kib"] = peak_rss_kib()
+    out["counts"] = data.counts()
+    t = time.perf_counter()
+    with open(args.data, "wb") as f:
+        pickle.dump(data, f, protocol=pickle.HIGHEST_PROTOCOL)
+    out["pickle_s"] = time.perf_counter() - t
+    out["pickle_bytes"] = os.path.getsize(args.data)
+    return out
+
+
+def run_worker(args: argparse.Namespace) -> dict[str, Any]:
+    """One timed load in this (fresh) process: materialize the data, prepare, time, verify."""
+    backend, side = args.worker.split(":")
+    if side == "generate":
+        return run_generator(args)
+    out: dict[str, Any] = {"store": backend, "side": side, "pid": os.getpid()}
+    if args.sqlite_pragma:
+        from graphsvc.store import sqlite_sql
+
+        sqlite_sql.CONNECTION_PRAGMAS = (*sqlite_sql.CONNECTION_PRAGMAS, *args.sqlite_pragma)
+        out["sqlite_pragmas"] = list(sqlite_sql.CONNECTION_PRAGMAS)
+    data = _materialize(args, out)
     expected = data.counts()
     out["nodes"] = len(data.people) + len(data.languages) + len(data.interests)
     out["rels"] = len(data.speaks) + len(data.interested_in) + len(data.knows)
@@ -448,18 +508,23 @@ def run_worker(args: argparse.Namespace) -> dict[str, Any]:
         prepare = target.prepare_baseline if side == "baseline" else target.prepare_store
         load = prepare(data, args.batch_size)
         out["prepare_s"] = time.perf_counter() - t  # fresh store, plus the baseline's pre-built rows
-        out["rss_before_load_kib"] = peak_rss_kib()
-        out["current_rss_before_load_kib"] = current_rss_kib()
+        out["peak_rss_before_load_kib"] = peak_rss_kib()
         gc.collect()
+        out["rss_before_load_kib"] = current_rss_kib()
+        out["peak_reset"] = reset_peak_rss()
         profiler = None
         if args.profile and side == "store":
             import cProfile
 
             profiler = cProfile.Profile()
             profiler.enable()
+        cpu = resource.getrusage(resource.RUSAGE_SELF)
         t = time.perf_counter()
         result = load()
         out["seconds"] = time.perf_counter() - t
+        cpu_after = resource.getrusage(resource.RUSAGE_SELF)
+        out["client_cpu_s"] = (cpu_after.ru_utime - cpu.ru_utime) + (cpu_after.ru_stime - cpu.ru_stime)
+        out["load_peak_rss_kib"] = peak_rss_kib()  # since the reset: the load's own peak
         if profiler is not None:
             profiler.disable()
             RESULTS_DIR.mkdir(parents=True, exist_ok=True)
@@ -467,7 +532,7 @@ def run_worker(args: argparse.Namespace) -> dict[str, Any]:
             profiler.dump_stats(prof)
             out["profile"] = str(prof)
             out["profiled"] = True
-        out["peak_rss_kib"] = peak_rss_kib()
+        out["peak_rss_kib"] = max(out["peak_rss_before_load_kib"], out["load_peak_rss_kib"])
         if result is not None:
             out["result"] = {k: getattr(result, k) for k in ("created", "updated", "unchanged", "rels_written", "batches")}
         counts = target.finish()
@@ -483,13 +548,17 @@ def run_worker(args: argparse.Namespace) -> dict[str, Any]:
     return out
 
 
-def spawn_worker(args: argparse.Namespace, backend: str, side: str) -> dict[str, Any]:
+def spawn_worker(args: argparse.Namespace, backend: str, side: str, data: str | None) -> dict[str, Any]:
     with tempfile.NamedTemporaryFile("r", suffix=".json", prefix="bulk_load-") as f:
         cmd = [
-            sys.executable, "-m", "bench.bulk_load", "--worker", f"{backend}:{side}", "--worker-out", f.name,
+            sys.executable, "-m", "bench.bulk_load", f"--worker={backend}:{side}", "--worker-out", f.name,
             "--people", str(args.people), "--knows", str(args.knows), "--seed", str(args.seed),
             "--batch-size", str(args.batch_size), "--neo4j-uri", args.neo4j_uri, "--workdir", args.workdir,
-        ] + (["--profile"] if args.profile else [])
+        ]
+        cmd += ["--data", data] if data else []
+        cmd += ["--profile"] if args.profile else []
+        for pragma in args.sqlite_pragma:
+            cmd += ["--sqlite-pragma", pragma]
         proc = subprocess.run(cmd, cwd=ROOT)
         text = Path(f.name).read_text()
     if proc.returncode != 0 or not text:
@@ -535,7 +604,7 @@ def _mib(kib: float | None) -> str:
 
 
 def summarize(runs: list[dict[str, Any]], backend: str) -> dict[str, Any]:
-    summary: dict[str, Any] = {"store": backend}
+    summary: dict[str, Any] = {"backend": backend}
     for side in SIDES:
         ok = [r for r in runs if r["store"] == backend and r["side"] == side and "seconds" in r and not r.get("error")]
         every = [r for r in runs if r["store"] == backend and r["side"] == side]
@@ -546,12 +615,15 @@ def summarize(runs: list[dict[str, Any]], backend: str) -> dict[str, Any]:
             s["seconds"] = statistics.median(secs)
             s["rows"] = ok[0]["rows"]
             s["rows_per_s"] = s["rows"] / s["seconds"]
-            s["generation_s"] = statistics.median(r["generation"]["total_s"] for r in ok)
+            s["materialize_s"] = statistics.median(r["materialize_s"] for r in ok)
             s["prepare_s"] = statistics.median(r["prepare_s"] for r in ok)
             s["rss_after_gen_kib"] = max(r["rss_after_gen_kib"] for r in ok)
             s["rss_before_load_kib"] = max(r["rss_before_load_kib"] for r in ok)
+            s["load_peak_rss_kib"] = max(r["load_peak_rss_kib"] for r in ok)
             s["peak_rss_kib"] = max(r["peak_rss_kib"] for r in ok)
-            s["load_rss_increment_kib"] = max(r["peak_rss_kib"] - r["rss_before_load_kib"] for r in ok)
+            s["load_rss_increment_kib"] = max(r["load_peak_rss_kib"] - r["rss_before_load_kib"] for r in ok)
+            s["peak_reset"] = all(r.get("peak_reset") for r in ok)
+            s["client_cpu_s"] = statistics.median(r["client_cpu_s"] for r in ok)
             s["profiled"] = any(r.get("profiled") for r in ok)
         summary[side] = s
     b, st = summary["baseline"], summary["store"]
@@ -560,48 +632,70 @@ def summarize(runs: list[dict[str, Any]], backend: str) -> dict[str, Any]:
         summary["ratio_ok"] = summary["ratio"] >= RATIO_TARGET
     if backend == "neo4j" and "seconds" in st:
         summary["store_under_60s"] = st["seconds"] < NEO4J_TARGET_S
+        summary["store_s_per_1_1m_rows"] = 1_100_000 / st["rows_per_s"]
     return summary
 
 
 def print_report(console: Any, info: dict[str, Any], args: argparse.Namespace, summaries: list[dict[str, Any]]) -> None:
     from rich.table import Table
 
-    table = Table(title=f"bulk load: {args.people:,} people, {args.knows:,} KNOWS, batch {args.batch_size:,}, seed {args.seed}")
+    title = f"bulk load: {args.people:,} people, {args.knows:,} KNOWS, batch {args.batch_size:,}, seed {args.seed}"
+    if args.sqlite_pragma:
+        title += f"; extra SQLite pragmas: {'; '.join(args.sqlite_pragma)}"
+    table = Table(title=title)
     for col, just in (
-        ("store", "left"), ("side", "left"), ("rows", "right"), ("median s", "right"), ("runs (s)", "right"),
-        ("rows/s", "right"), ("store/baseline", "right"), ("gen s", "right"), ("RSS after gen MiB", "right"),
-        ("RSS before load MiB", "right"), ("peak RSS MiB", "right"), ("load Δ MiB", "right"), ("target", "left"),
+        ("store", "left"), ("side", "left"), ("rows", "right"), ("median s", "right"), ("runs s", "right"),
+        ("rows/s", "right"), ("store/base", "right"), ("client CPU s", "right"), ("data s", "right"),
+        ("RSS gen MiB", "right"), ("RSS pre-load MiB", "right"), ("load peak MiB", "right"),
+        ("load Δ MiB", "right"), ("peak RSS MiB", "right"),
     ):
         table.add_column(col, justify=just)  # type: ignore[arg-type]
     for summary in summaries:
         for side in SIDES:
             s = summary[side]
             if "seconds" not in s:
-                table.add_row(summary["store"], side, "-", "failed", "; ".join(s["errors"])[:60], *["-"] * 8)
+                table.add_row(summary["backend"], side, "-", "failed", "; ".join(s["errors"])[:60], *["-"] * 9)
                 continue
-            ratio = target = ""
+            ratio = ""
             if side == "store" and "ratio" in summary:
-                ok = summary["ratio_ok"]
-                ratio = f"[{'green' if ok else 'red'}]{summary['ratio']:.2f}[/]"
-                target = f"ratio ≥ {RATIO_TARGET}: {'yes' if ok else 'NO'}"
-                if "store_under_60s" in summary:
-                    target += f"; < {NEO4J_TARGET_S:.0f} s: {'yes' if summary['store_under_60s'] else 'NO'}"
-            if s.get("profiled"):
-                target += " (profiled: times inflated)"
+                ratio = f"[{'green' if summary['ratio_ok'] else 'red'}]{summary['ratio']:.2f}[/]"
             table.add_row(
-                summary["store"], side, f"{s['rows']:,}", f"{s['seconds']:.2f}",
+                summary["backend"], side, f"{s['rows']:,}", f"{s['seconds']:.2f}",
                 " ".join(f"{x:.1f}" for x in s["seconds_all"]), f"{s['rows_per_s']:,.0f}", ratio,
-                f"{s['generation_s']:.1f}", _mib(s["rss_after_gen_kib"]), _mib(s["rss_before_load_kib"]),
-                _mib(s["peak_rss_kib"]), _mib(s["load_rss_increment_kib"]), target,
+                f"{s['client_cpu_s']:.1f}", f"{s['materialize_s']:.1f}", _mib(s["rss_after_gen_kib"]),
+                _mib(s["rss_before_load_kib"]), _mib(s["load_peak_rss_kib"]),
+                _mib(s["load_rss_increment_kib"]) if s["peak_reset"] else "n/a", _mib(s["peak_rss_kib"]),
             )
             if s["errors"]:
-                table.add_row("", f"[red]{len(s['errors'])} failed[/]", "", "", "; ".join(s["errors"])[:80], *[""] * 8)
+                table.add_row("", f"[red]{len(s['errors'])} failed[/]", "", "", "; ".join(s["errors"])[:80], *[""] * 9)
     console.print(table)
+    for summary in summaries:
+        if "ratio" not in summary:
+            console.print(f"{summary['backend']}: [red]no ratio (a side failed)[/]")
+            continue
+        ok = summary["ratio_ok"]
+        line = (
+            f"{summary['backend']}: store/baseline rows/s = {summary['ratio']:.2f} "
+            f"(target ≥ {RATIO_TARGET}: {'[green]met[/]' if ok else '[red]NOT met[/]'})"
+        )
+        if "store_under_60s" in summary:
+            met = summary["store_under_60s"]
+            line += (
+                f"; store loaded all {summary['store']['rows']:,} rows in {summary['store']['seconds']:.1f} s "
+                f"(< {NEO4J_TARGET_S:.0f} s: {'[green]yes[/]' if met else '[red]NO[/]'}; "
+                f"1.1M rows at this rate: {summary['store_s_per_1_1m_rows']:.1f} s)"
+            )
+        if summary["store"].get("profiled"):
+            line += " [yellow](store side ran under cProfile: its time is inflated)[/]"
+        console.print(line)
     console.print(
-        "[dim]rows = nodes + relationships. gen s = generation of the model objects (untimed). "
-        "RSS after gen = ru_maxrss after generation; RSS before load adds the fresh store (and, for the "
-        "baseline, its pre-built rows); load Δ = peak RSS - RSS before load, the load's own increment. "
-        "RSS is the Python client process only (not the Neo4j server). Median over runs; sides alternate order.[/]"
+        "[dim]rows = nodes + relationships; median over runs, sides alternating order. client CPU s = user+sys "
+        "CPU of the loading process during the load (for Neo4j the rest of the wall time is the server and the "
+        "network). data s = making the model objects in the worker (unpickling the generated set; untimed). "
+        "RSS gen = peak RSS (ru_maxrss) once the model objects exist; RSS pre-load = RSS just before the clock "
+        "(with the baseline's pre-built rows); load peak = peak RSS during the load (the peak is reset before "
+        "it); load Δ = load peak - RSS pre-load; peak RSS = the worker's overall peak. Max over runs. "
+        "The Python client process only, not the Neo4j server.[/]"
     )
 
 
@@ -623,9 +717,15 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     p.add_argument("--seed", type=int, default=42)
     p.add_argument("--workdir", default=tempfile.gettempdir(), help="where the SQLite files go (default: the temp dir)")
     p.add_argument("--profile", action="store_true", help="run the store side under cProfile (its times are then inflated)")
+    p.add_argument("--sqlite-pragma", action="append", default=[], metavar="SQL",
+                   help="an experiment: append a pragma to the store's CONNECTION_PRAGMAS, for both sides "
+                        "(e.g. 'PRAGMA cache_size = -262144'); repeatable")
+    p.add_argument("--no-cache", action="store_true",
+                   help="generate the data in every worker instead of once (slow: ~70 s per worker at full size)")
     p.add_argument("--no-json", action="store_true", help="do not write bench/results/bulk_load-<timestamp>.json")
     p.add_argument("--worker", help=argparse.SUPPRESS)
     p.add_argument("--worker-out", help=argparse.SUPPRESS)
+    p.add_argument("--data", help=argparse.SUPPRESS)
     args = p.parse_args(argv)
     args.stores = [s.strip() for s in args.stores.split(",") if s.strip()]
     unknown = set(args.stores) - {"sqlite", "neo4j"}
@@ -643,7 +743,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     from rich.console import Console
 
-    console = Console()
+    console = Console(width=None if sys.stdout.isatty() else 200)
     info = machine()
     console.print(
         f"[bold]machine[/]: nproc={info['nproc']}, memory {info['mem_total_gib']} GiB, CPU {info['cpu_model']}, "
@@ -656,13 +756,53 @@ def main(argv: Sequence[str] | None = None) -> int:
     }
     runs: list[dict[str, Any]] = []
     started = time.perf_counter()
+    cache_dir = Path(tempfile.mkdtemp(prefix="bulk_load-data-", dir=args.workdir))
+    data_path: str | None = None
+    generation: dict[str, Any] = {}
+    if not args.no_cache:
+        data_path = str(cache_dir / "dataset.pickle")
+        console.print(f"generating {args.people:,} people and {args.knows:,} KNOWS (seed {args.seed}) ...", end=" ")
+        generation = spawn_worker(args, "data", "generate", data_path)
+        if generation.get("error"):
+            console.print(f"[red]failed[/]: {generation['error']}")
+            return 1
+        g = generation["generation"]
+        console.print(
+            f"{g['total_s']:.1f} s (" + ", ".join(f"{k.removesuffix('_s')} {v:.1f}" for k, v in g.items() if k != "total_s")
+            + f"), peak RSS {_mib(generation['rss_after_gen_kib'])} MiB; pickled in {generation['pickle_s']:.1f} s "
+            f"({generation['pickle_bytes'] / 2**20:,.0f} MiB); counts {generation['counts']}"
+        )
+    try:
+        _run_all(console, args, repeats, runs, data_path)
+    finally:
+        shutil.rmtree(cache_dir, ignore_errors=True)
+    summaries = [summarize(runs, backend) for backend in args.stores]
+    print_report(console, info, args, summaries)
+    if generation:
+        console.print(f"generation of the model objects (untimed, once): {generation['generation']['total_s']:.1f} s")
+    console.print(f"total bench wall time {time.perf_counter() - started:.0f} s")
+    if not args.no_json:
+        RESULTS_DIR.mkdir(parents=True, exist_ok=True)
+        path = RESULTS_DIR / f"bulk_load-{datetime.now().strftime('%Y%m%d-%H%M%S')}.json"
+        params = {k: v for k, v in vars(args).items() if not k.startswith("worker") and k != "data"}
+        path.write_text(json.dumps(
+            {"machine": info, "params": params, "repeats": repeats, "generation": generation,
+             "summaries": summaries, "runs": runs},
+            indent=2, default=str,
+        ))
+        console.print(f"wrote {path.relative_to(ROOT)}")
+    failed = any(r.get("error") for r in runs)
+    return 1 if failed else 0
+
+
+def _run_all(console: Any, args: argparse.Namespace, repeats: dict[str, int], runs: list[dict[str, Any]], data_path: str | None) -> None:
     for backend in args.stores:
         for r in range(repeats[backend]):
             order = SIDES if r % 2 == 0 else SIDES[::-1]
             for side in order:
-                console.print(f"[{backend}] run {r + 1}/{repeats[backend]} {side} ...", end=" ")
+                console.print(f"\\[{backend}] run {r + 1}/{repeats[backend]} {side} ...", end=" ")
                 t = time.perf_counter()
-                out = spawn_worker(args, backend, side)
+                out = spawn_worker(args, backend, side, data_path)
                 out["repeat"] = r
                 runs.append(out)
                 if out.get("error"):
@@ -670,29 +810,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                 else:
                     console.print(
                         f"{out['seconds']:.2f} s for {out['rows']:,} rows ({out['rows'] / out['seconds']:,.0f} rows/s); "
-                        f"generation {out['generation']['total_s']:.1f} s, prepare {out['prepare_s']:.1f} s, "
-                        f"peak RSS {_mib(out['peak_rss_kib'])} MiB; worker wall {time.perf_counter() - t:.0f} s"
+                        f"data {out['materialize_s']:.1f} s ({out['materialize']}), prepare {out['prepare_s']:.1f} s, "
+                        f"client CPU {out['client_cpu_s']:.1f} s, RSS pre-load {_mib(out['rss_before_load_kib'])} MiB, "
+                        f"load peak {_mib(out['load_peak_rss_kib'])} MiB; worker wall {time.perf_counter() - t:.0f} s"
                     )
-    summaries = [summarize(runs, backend) for backend in args.stores]
-    print_report(console, info, args, summaries)
-    if runs and "generation" in runs[0]:
-        gen = runs[0]["generation"]
-        console.print(
-            "generation (untimed, first worker): "
-            + ", ".join(f"{k} {v:.1f}" for k, v in gen.items())
-            + f"; total bench wall time {time.perf_counter() - started:.0f} s"
-        )
-    if not args.no_json:
-        RESULTS_DIR.mkdir(parents=True, exist_ok=True)
-        path = RESULTS_DIR / f"bulk_load-{datetime.now().strftime('%Y%m%d-%H%M%S')}.json"
-        params = {k: v for k, v in vars(args).items() if not k.startswith("worker")}
-        path.write_text(json.dumps(
-            {"machine": info, "params": params, "repeats": repeats, "summaries": summaries, "runs": runs},
-            indent=2, default=str,
-        ))
-        console.print(f"wrote {path.relative_to(ROOT)}")
-    failed = any(r.get("error") for r in runs)
-    return 1 if failed else 0
 
 
 if __name__ == "__main__":

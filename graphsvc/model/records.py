@@ -12,10 +12,11 @@ import json
 import re
 import unicodedata
 from datetime import datetime
-from typing import Any
+from functools import lru_cache
+from types import UnionType
+from typing import Any, Union, get_args, get_origin
 
 from pydantic import BaseModel, ValidationError
-from pydantic_core import to_jsonable_python
 
 from graphsvc.errors import InvalidInputError
 from graphsvc.model.nodes import NODE_MODELS, Label, Node
@@ -24,6 +25,7 @@ from graphsvc.model.relationships import Rel
 SEP = "__"
 _JSON_FIELDS = frozenset({"geometry"})
 _TIMESTAMPS = ("created_at", "updated_at")
+_EXCLUDE = frozenset(_TIMESTAMPS)
 _FIELD_PREFIX = re.compile(r"^([a-z_][a-z0-9_.]*): (.*)$", re.S)
 
 
@@ -32,30 +34,49 @@ def name_key(name: str) -> str:
     return unicodedata.normalize("NFKC", name).casefold()
 
 
-def _plain(value: Any) -> Any:
-    """A storable value: sets become sorted lists (order-free, so deterministic), tuples
-    lists in their order, dates ISO strings, enums their values."""
-    if isinstance(value, set | frozenset):
-        return sorted(to_jsonable_python(v) for v in value)
-    return to_jsonable_python(value)
+def _is_set(annotation: Any) -> bool:
+    if get_origin(annotation) in (UnionType, Union):
+        return any(_is_set(arg) for arg in get_args(annotation))
+    return get_origin(annotation) in (set, frozenset) or annotation in (set, frozenset)
+
+
+def _model_in(annotation: Any) -> type[BaseModel] | None:
+    for arg in (annotation, *get_args(annotation)):
+        if isinstance(arg, type) and issubclass(arg, BaseModel):
+            return arg
+    return None
+
+
+@lru_cache(maxsize=None)
+def _layout(model: type[BaseModel]) -> tuple[frozenset[str], dict[str, frozenset[str]]]:
+    """A model's set-valued fields, and its nested-model fields with theirs."""
+    sets = frozenset(name for name, f in model.model_fields.items() if _is_set(f.annotation))
+    nested = {}
+    for name, f in model.model_fields.items():
+        inner = _model_in(f.annotation)
+        if inner is not None:
+            nested[name] = frozenset(n for n, g in inner.model_fields.items() if _is_set(g.annotation))
+    return sets, nested
 
 
 def to_record(node: Node) -> dict[str, Any]:
-    """The flat properties of a node, without its timestamps."""
-    record: dict[str, Any] = {}
-    for field in type(node).model_fields:
-        value = getattr(node, field)
-        if value is None or field in _TIMESTAMPS:
+    """The flat properties of a node, without its timestamps. Sets become sorted lists
+    (so records are deterministic), tuples lists in their order, dates ISO strings."""
+    record = node.model_dump(mode="json", exclude_none=True, exclude=_EXCLUDE)
+    sets, nested = _layout(type(node))
+    for field in sets:
+        if field in record:
+            record[field].sort()
+    for field, subsets in nested.items():
+        part = record.pop(field, None)
+        if part is None:
             continue
-        if field in _JSON_FIELDS:
-            record[field] = json.dumps(value, sort_keys=True, separators=(",", ":"))
-        elif isinstance(value, BaseModel):
-            for sub in type(value).model_fields:
-                subvalue = getattr(value, sub)
-                if subvalue is not None:
-                    record[f"{field}{SEP}{sub}"] = _plain(subvalue)
-        else:
-            record[field] = _plain(value)
+        for sub, value in part.items():
+            if sub in subsets:
+                value.sort()
+            record[f"{field}{SEP}{sub}"] = value
+    for field in _JSON_FIELDS.intersection(record):
+        record[field] = json.dumps(record[field], sort_keys=True, separators=(",", ":"))
     return record
 
 

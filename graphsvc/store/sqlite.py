@@ -20,6 +20,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import orjson
+
 from graphsvc.errors import (
     ConfigurationError,
     DanglingRelationshipError,
@@ -34,7 +36,12 @@ from graphsvc.store import sqlite_sql as Q
 from graphsvc.store.base import Store
 from graphsvc.store.types import BatchResult, ErasureReport, NodeFilter, NodeKey, Order, RelRow
 
-_DUMP = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode
+
+
+def _DUMP(value: Any) -> str:  # noqa: N802 - a constant-like function
+    """Compact JSON with sorted keys: equal values give equal text."""
+    return orjson.dumps(value, option=orjson.OPT_SORT_KEYS).decode()
+
 
 
 def _now() -> str:
@@ -177,10 +184,8 @@ class SqliteStore(Store):
             if nodes:
                 self._write_nodes(conn, nodes, now, result)
             if rels:
-                rows = [
-                    (r.type.value, r.start_label.value, r.start, r.end_label.value, r.end, _DUMP(r.props))  # type: ignore[union-attr]
-                    for r in rels
-                ]
+                # enums are str: sqlite3 binds them as text without .value
+                rows = [(r.type, r.start_label, r.start, r.end_label, r.end, _DUMP(r.props)) for r in rels]
                 try:
                     conn.executemany(Q.UPSERT_REL, rows)
                 except sqlite3.IntegrityError:
@@ -213,7 +218,7 @@ class SqliteStore(Store):
                     result.updated += 1
                     created = old[1]
                 key = name_key(record["name"]) if "name" in record else None
-                rows.append((label.value, node.id, key, props, created, now))
+                rows.append((label, node.id, key, props, created, now))
         conn.executemany(Q.UPSERT_NODE, rows)
 
     @staticmethod
