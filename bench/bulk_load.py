@@ -239,6 +239,29 @@ def generate(n_people: int, n_knows: int, seed: int) -> tuple[Dataset, dict[str,
     return Dataset(people, languages, interests, speaks, interested, knows), timings
 
 
+# ---------------------------------------------------------------------------- code version
+
+
+def source_digest() -> str:
+    """A digest of graphsvc's source as it is on disk now: each worker records the one it
+    started with, so that a run in which someone edited the stores shows up as such."""
+    import hashlib
+
+    h = hashlib.sha1()
+    for path in sorted((ROOT / "graphsvc").rglob("*.py")):
+        h.update(str(path.relative_to(ROOT)).encode())
+        h.update(path.read_bytes())
+    return h.hexdigest()[:12]
+
+
+def git_head() -> str:
+    try:
+        out = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True, timeout=10)
+        return out.stdout.strip() or "?"
+    except (OSError, subprocess.SubprocessError):
+        return "?"
+
+
 # ---------------------------------------------------------------------------- memory
 
 
@@ -490,7 +513,7 @@ def run_worker(args: argparse.Namespace) -> dict[str, Any]:
     backend, side = args.worker.split(":")
     if side == "generate":
         return run_generator(args)
-    out: dict[str, Any] = {"store": backend, "side": side, "pid": os.getpid()}
+    out: dict[str, Any] = {"store": backend, "side": side, "pid": os.getpid(), "source": source_digest()}
     if args.sqlite_pragma:
         from graphsvc.store import sqlite_sql
 
@@ -750,6 +773,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"Python {info['python']}, SQLite {info['sqlite']}, load average {', '.join(f'{x:.2f}' for x in info['loadavg'])}"
     )
     console.print(f"[yellow]note[/]: {info['note']}")
+    info["git_head"], info["source_at_start"] = git_head(), source_digest()
+    console.print(f"code: git HEAD {info['git_head']}, graphsvc source digest {info['source_at_start']}")
     repeats = {
         "sqlite": args.repeat or 3,
         "neo4j": args.neo4j_repeat or args.repeat or 1,
@@ -778,6 +803,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         shutil.rmtree(cache_dir, ignore_errors=True)
     summaries = [summarize(runs, backend) for backend in args.stores]
     print_report(console, info, args, summaries)
+    digests = {r["source"] for r in runs if "source" in r} | {info["source_at_start"]}
+    info["source_digests_seen"] = sorted(digests)
+    if len(digests) > 1:
+        console.print(
+            f"[red]warning[/]: graphsvc's source changed during the run (digests {', '.join(sorted(digests))}); "
+            "runs loaded different code, so the figures mix versions: run again"
+        )
     if generation:
         console.print(f"generation of the model objects (untimed, once): {generation['generation']['total_s']:.1f} s")
     console.print(f"total bench wall time {time.perf_counter() - started:.0f} s")
