@@ -18,6 +18,7 @@ from typing import Any, Literal
 
 import networkx as nx
 
+from graphsvc.auth.tokens import TokenRecord
 from graphsvc.errors import DuplicateIdError, InvalidInputError, NotFoundError
 from graphsvc.model import (
     REL_SPECS,
@@ -156,6 +157,24 @@ class Store(ABC):
     def _erase_person(self, id: str) -> ErasureReport:
         """Delete a person, their relationships and mentorships in one transaction, and
         purge every stored copy of their data the backend controls."""
+
+    # ------------------------------------------------------------------ API tokens (kept beside the graph)
+
+    @abstractmethod
+    def save_token(self, record: TokenRecord) -> None:
+        """Store a token record (its hash, never the secret)."""
+
+    @abstractmethod
+    def token_by_hash(self, digest: str) -> TokenRecord | None:
+        """The token record with this SHA-256 hash, revoked or not."""
+
+    @abstractmethod
+    def revoke_token(self, token_id: str) -> bool:
+        """Mark a token revoked; whether an active one was found."""
+
+    @abstractmethod
+    def list_tokens(self) -> list[TokenRecord]:
+        """Every token record, oldest first."""
 
     # ------------------------------------------------------------------ nodes
 

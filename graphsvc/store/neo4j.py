@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,7 @@ import neo4j
 from neo4j import GraphDatabase, ManagedTransaction, RoutingControl
 from neo4j import exceptions as neo4j_errors
 
+from graphsvc.auth.tokens import TokenRecord
 from graphsvc.errors import (
     ConfigurationError,
     DanglingRelationshipError,
@@ -140,6 +142,26 @@ class Neo4jStore(Store):
     def clear(self) -> None:
         with _translated(), self._driver.session(database=self._database) as session:
             session.run(Q.CLEAR).consume()
+
+    # ------------------------------------------------------------------ tokens
+
+    def save_token(self, record: TokenRecord) -> None:
+        data = {k: v for k, v in asdict(record).items() if v is not None}
+        self._write(lambda tx: tx.run(Q.SAVE_TOKEN, record=data).consume())
+
+    @staticmethod
+    def _token(props: dict[str, Any]) -> TokenRecord:
+        return TokenRecord(**{"person_id": None, "revoked_at": None, **props})
+
+    def token_by_hash(self, digest: str) -> TokenRecord | None:
+        records = self._read(Q.TOKEN_BY_HASH, hash=digest)
+        return self._token(dict(records[0]["record"])) if records else None
+
+    def revoke_token(self, token_id: str) -> bool:
+        return self._write(lambda tx: tx.run(Q.REVOKE_TOKEN, id=token_id, now=_now()).single(strict=True)["revoked"]) > 0
+
+    def list_tokens(self) -> list[TokenRecord]:
+        return [self._token(dict(r["record"])) for r in self._read(Q.LIST_TOKENS)]
 
     # ------------------------------------------------------------------ writes
 

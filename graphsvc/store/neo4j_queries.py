@@ -147,3 +147,13 @@ UNWIND doomed AS x
 DETACH DELETE x
 RETURN count(x) AS nodes, rels
 """
+
+# API tokens live beside the graph as :ApiToken nodes, never projected or listed as graph data.
+SAVE_TOKEN = "CREATE (t:ApiToken) SET t = $record"
+TOKEN_BY_HASH = "MATCH (t:ApiToken {hash: $hash}) RETURN properties(t) AS record"
+REVOKE_TOKEN = """
+MATCH (t:ApiToken {id: $id}) WHERE t.revoked_at IS NULL
+SET t.revoked_at = $now
+RETURN count(t) AS revoked
+"""
+LIST_TOKENS = "MATCH (t:ApiToken) RETURN properties(t) AS record ORDER BY t.created_at, t.id"

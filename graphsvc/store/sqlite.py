@@ -16,12 +16,14 @@ import sqlite3
 import threading
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import astuple
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import orjson
 
+from graphsvc.auth.tokens import TokenRecord
 from graphsvc.errors import (
     ConfigurationError,
     DanglingRelationshipError,
@@ -174,6 +176,25 @@ class SqliteStore(Store):
         with self._transaction() as conn:
             conn.execute("DELETE FROM rels")
             conn.execute("DELETE FROM nodes")
+
+    # ------------------------------------------------------------------ tokens
+
+    def save_token(self, record: TokenRecord) -> None:
+        with self._transaction() as conn:
+            conn.execute(Q.INSERT_TOKEN, astuple(record))
+
+    def token_by_hash(self, digest: str) -> TokenRecord | None:
+        with _translated():
+            row = self._reader().execute(Q.TOKEN_BY_HASH, (digest,)).fetchone()
+        return None if row is None else TokenRecord(*row)
+
+    def revoke_token(self, token_id: str) -> bool:
+        with self._transaction() as conn:
+            return conn.execute(Q.REVOKE_TOKEN, (_now(), token_id)).rowcount > 0
+
+    def list_tokens(self) -> list[TokenRecord]:
+        with _translated():
+            return [TokenRecord(*row) for row in self._reader().execute(Q.LIST_TOKENS)]
 
     # ------------------------------------------------------------------ writes
 

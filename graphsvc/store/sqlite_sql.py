@@ -32,6 +32,15 @@ CREATE TABLE IF NOT EXISTS rels (
     PRIMARY KEY (src, type, dst)
 ) STRICT, WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS rels_by_dst ON rels (dst, type, src);
+CREATE TABLE IF NOT EXISTS tokens (
+    id         TEXT PRIMARY KEY,
+    hash       TEXT NOT NULL UNIQUE,
+    role       TEXT NOT NULL,
+    person_id  TEXT,
+    name       TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    revoked_at TEXT
+) STRICT;
 """
 
 CONNECTION_PRAGMAS = (
@@ -120,3 +129,9 @@ WHERE src IN (SELECT value FROM json_each(?)) OR dst IN (SELECT value FROM json_
 DELETE_NIDS = "DELETE FROM nodes WHERE nid IN (SELECT value FROM json_each(?))"
 CHECKPOINT_TRUNCATE = "PRAGMA wal_checkpoint(TRUNCATE)"
 CLEAR = "DELETE FROM rels; DELETE FROM nodes;"
+
+_TOKEN_COLUMNS = "id, hash, role, person_id, name, created_at, revoked_at"
+INSERT_TOKEN = f"INSERT INTO tokens ({_TOKEN_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)"
+TOKEN_BY_HASH = f"SELECT {_TOKEN_COLUMNS} FROM tokens WHERE hash = ?"
+REVOKE_TOKEN = "UPDATE tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL"
+LIST_TOKENS = f"SELECT {_TOKEN_COLUMNS} FROM tokens ORDER BY created_at, id"
