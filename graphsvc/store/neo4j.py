@@ -241,6 +241,7 @@ class Neo4jStore(Store):
             "language": flt.language,
             "interest": flt.interest,
             "neighborhood": flt.neighborhood,
+            "directory_or": flt.directory_or,
         }
 
     def _list(self, label: Label, flt: NodeFilter, order: Order, after: tuple[str | None, str] | None, limit: int) -> list[dict[str, Any]]:

@@ -34,6 +34,8 @@ class NodeFilter:
     interest: str | None = None
     neighborhood: str | None = None
     name_prefix: str | None = None
+    #: only people in the directory (consented) or this very person; ``None``: everyone
+    directory_or: str | None = None
 
     def __post_init__(self) -> None:
         if self.language is not None:

@@ -28,7 +28,7 @@ def community(store: Store) -> Store:
         person("p3", "Ámal", roles={"MENTOR", "PROFESSIONAL"}),
         person("p4", "Bohdan", roles={"MENTOR"}),
         person("p5", "Amir", roles={"RESIDENT"}),
-        person("p6", "Олена", roles={"NEWCOMER"}),
+        person("p6", "Олена", roles={"NEWCOMER"}, consent={"directory": True}),
         node(Label.LANGUAGE, id="ara"),
         node(Label.LANGUAGE, id="ukr"),
         node(Label.INTEREST, id="chess", name="Chess"),
@@ -60,6 +60,8 @@ def test_order_by_name_is_case_insensitive_then_by_id(community: Store) -> None:
     (NodeFilter(name_prefix="ОЛ"), {"p6"}),
     (NodeFilter(name_prefix="x"), set()),
     (NodeFilter(language="ara", interest="chess", role="NEWCOMER"), {"p2"}),
+    (NodeFilter(directory_or="p1"), {"p1", "p6"}),
+    (NodeFilter(directory_or=""), {"p6"}),
 ])
 def test_filters(community: Store, flt: NodeFilter, expected: set[str]) -> None:
     ids = _all(community, Label.PERSON, flt)
