@@ -18,3 +18,8 @@ class Settings(BaseSettings):
     neo4j_max_retry_time: float = 30.0
     schema_dir: str | None = None
     dev_mode: bool = False
+    introspection: bool = False  # on in development mode; outside it, refused
+    public_institutions: bool = False  # anonymous callers may read institutions and places
+    max_depth: int = 10
+    max_aliases: int = 15
+    max_tokens: int = 1000

@@ -219,9 +219,21 @@ class Store(ABC):
 
     def relationships(self, label: Label, id: str, types: Iterable[RelType] | None = None) -> list[Rel]:
         """Relationships touching a node, found from either end, in a stable order."""
+        key = (Label(label), id)
+        return self.relationships_of([key], types)[key]
+
+    def relationships_of(self, keys: Sequence[NodeKey], types: Iterable[RelType] | None = None) -> dict[NodeKey, list[Rel]]:
+        """Relationships touching each of several nodes, in one round trip per label."""
         chosen = frozenset(types) if types is not None else frozenset(RelType)
-        rows = self._expand([(Label(label), id)], chosen)
-        return sorted((row.to_rel() for row in rows), key=lambda r: r.key)
+        grouped: dict[NodeKey, list[Rel]] = {(Label(l), i): [] for l, i in keys}
+        for row in self._expand(list(grouped), chosen):
+            rel = row.to_rel()
+            for key in {(row.start_label, row.start), (row.end_label, row.end)}:
+                if key in grouped:
+                    grouped[key].append(rel)
+        for rels in grouped.values():
+            rels.sort(key=lambda r: r.key)
+        return grouped
 
     # ------------------------------------------------------------------ bulk
 
@@ -271,10 +283,14 @@ class Store(ABC):
         order = Order(order) if has_name(label) else Order.ID
         keyset = decode_cursor(after) if after else None
         records = self._list(label, flt or NodeFilter(), order, keyset, first + 1)
-        items = [from_record(label, r) for r in records[:first]]
-        end = records[: first][-1] if records else None
-        cursor = encode_cursor(name_key(end["name"]) if order is Order.NAME else None, end["id"]) if end else None
-        return Page(items=items, end_cursor=cursor, has_next_page=len(records) > first)
+        page = records[:first]
+        cursors = [encode_cursor(name_key(r["name"]) if order is Order.NAME else None, r["id"]) for r in page]
+        return Page(
+            items=[from_record(label, r) for r in page],
+            end_cursor=cursors[-1] if cursors else None,
+            has_next_page=len(records) > first,
+            cursors=cursors,
+        )
 
     def count_nodes(self, label: Label, flt: NodeFilter | None = None) -> int:
         """How many nodes of ``label`` match the filter (a listing's ``totalCount``)."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, NamedTuple
 
@@ -57,6 +57,7 @@ class Page:
     items: list[Node]
     end_cursor: str | None
     has_next_page: bool
+    cursors: list[str] = field(default_factory=list)
 
 
 def encode_cursor(sort_value: str | None, id: str) -> str:

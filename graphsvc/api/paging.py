@@ -1,0 +1,68 @@
+"""Relay connections built from store pages and from a person's acquaintances."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from strawberry.types import Info
+
+from graphsvc.api.context import Context, call
+from graphsvc.api.types import Acquaintance, Connection, Edge, PageInfo, Person, wrap
+from graphsvc.errors import InvalidInputError
+from graphsvc.model import Label, RelType
+from graphsvc.store import NodeFilter, Order
+from graphsvc.store.base import MAX_PAGE
+from graphsvc.store.types import decode_cursor, encode_cursor
+
+
+def check_first(first: int) -> None:
+    if not 1 <= first <= MAX_PAGE:
+        raise InvalidInputError(f"must be from 1 to {MAX_PAGE}", field="first", value=first)
+
+
+async def node_connection(info: Info, label: Label, flt: NodeFilter, first: int, after: str | None, order: Order) -> Connection[Any]:
+    ctx: Context = info.context
+    check_first(first)
+    if label is Label.PERSON and (viewer := ctx.policy.directory_viewer()) is not None:
+        flt = NodeFilter(**{**flt.__dict__, "directory_or": viewer})
+    page = await call(ctx.store.list_nodes, label, flt, first=first, after=after, order=order)
+    total = await call(ctx.store.count_nodes, label, flt)
+    edges = [Edge(node=wrap(n), cursor=c) for n, c in zip(page.items, page.cursors, strict=True)]
+    return Connection(
+        edges=edges,
+        page_info=PageInfo(has_next_page=page.has_next_page, has_previous_page=after is not None,
+                           start_cursor=page.cursors[0] if page.cursors else None, end_cursor=page.end_cursor),
+        total_count=total,
+    )
+
+
+async def acquaintances(info: Info, person_id: str, first: int, after: str | None, min_trust: float) -> Connection[Acquaintance]:
+    """A person's acquaintances, most trusted first, then by id; cursor = (trust, id)."""
+    ctx: Context = info.context
+    check_first(first)
+    rels = await ctx.rels(Label.PERSON, person_id, frozenset({RelType.KNOWS}))
+    ranked = sorted(
+        ((-float(r.props.get("trust", 0.5)), r.end if r.start == person_id else r.start, r) for r in rels
+         if float(r.props.get("trust", 0.5)) >= min_trust),
+        key=lambda t: (t[0], t[1]),
+    )
+    if after:
+        key, id = decode_cursor(after)
+        ranked = [t for t in ranked if (t[0], t[1]) > (float(key or 0), id)]
+    edges = []
+    for neg_trust, other, rel in ranked:
+        if len(edges) > first:
+            break
+        node = await ctx.node(Label.PERSON, other)
+        if node is None:  # hidden from this caller
+            continue
+        edges.append(Edge(
+            node=Acquaintance(person=Person(model=node), trust=-neg_trust, context=rel.props.get("context"), since=rel.props.get("since")),
+            cursor=encode_cursor(repr(neg_trust), other),
+        ))
+    return Connection(
+        edges=edges[:first],
+        page_info=PageInfo(has_next_page=len(edges) > first, has_previous_page=after is not None,
+                           start_cursor=edges[0].cursor if edges else None, end_cursor=edges[:first][-1].cursor if edges else None),
+        total_count=None,
+    )
