@@ -8,6 +8,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from graphsvc.auth import ApiRole, issue_token
 from graphsvc.errors import GraphsvcError
 from graphsvc.model import Label
 from graphsvc.settings import Settings
@@ -43,6 +44,92 @@ def stats(store: StoreOption = None) -> None:
         err_console.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(1) from None
     console.print(table)
+
+
+token_app = typer.Typer(help="API tokens: create, list, revoke.", no_args_is_help=True)
+app.add_typer(token_app, name="token")
+
+
+@token_app.command("create")
+def token_create(
+    role: Annotated[ApiRole, typer.Option("--role", "-r", help="coordinator, mentor, newcomer or partner")],
+    person: Annotated[str | None, typer.Option("--person", "-p", help="The person a mentor or newcomer token belongs to.")] = None,
+    name: Annotated[str, typer.Option("--name", help="What the token is for.")] = "",
+    store: StoreOption = None,
+) -> None:
+    """Create a token; it is printed once and stored only as a hash."""
+    try:
+        with open_store(store, Settings()) as opened:
+            secret, record = issue_token(opened, role, person_id=person, name=name)
+    except GraphsvcError as exc:
+        err_console.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(1) from None
+    err_console.print(f"token {record.id} ({record.role}{', person ' + record.person_id if record.person_id else ''}); keep it safe, it is shown once:")
+    print(secret)
+
+
+@token_app.command("list")
+def token_list(store: StoreOption = None) -> None:
+    """The tokens (never their secrets)."""
+    try:
+        with open_store(store, Settings()) as opened:
+            records = opened.list_tokens()
+    except GraphsvcError as exc:
+        err_console.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(1) from None
+    table = Table("id", "role", "person", "name", "created", "revoked")
+    for r in records:
+        table.add_row(r.id, r.role, r.person_id or "", r.name, r.created_at, r.revoked_at or "")
+    console.print(table)
+
+
+@token_app.command("revoke")
+def token_revoke(token_id: str, store: StoreOption = None) -> None:
+    """Revoke a token by its id; it stops working at once."""
+    try:
+        with open_store(store, Settings()) as opened:
+            revoked = opened.revoke_token(token_id)
+    except GraphsvcError as exc:
+        err_console.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(1) from None
+    if not revoked:
+        err_console.print(f"[red]error:[/red] no active token {token_id}")
+        raise typer.Exit(1)
+    console.print(f"revoked {token_id}")
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    store: StoreOption = None,
+    dev: Annotated[bool, typer.Option("--dev", help="Development mode: GraphiQL and introspection on.")] = False,
+) -> None:
+    """Serve the GraphQL API at /graphql (health at /healthz, readiness at /readyz)."""
+    import uvicorn
+
+    from graphsvc.api.app import create_app
+
+    overrides: dict[str, object] = {"dev_mode": dev} if dev else {}
+    if store:
+        overrides["store_uri"] = store
+    try:
+        api = create_app(Settings(**overrides))  # type: ignore[arg-type]
+    except GraphsvcError as exc:
+        err_console.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(1) from None
+    console.print(f"graphsvc on http://{host}:{port}/graphql{' (GraphiQL: open it in a browser)' if dev else ''}")
+    uvicorn.run(api, host=host, port=port, log_level="info")
+
+
+@app.command("export-schema")
+def export_schema(path: Annotated[str, typer.Argument(help="Where to write the SDL.")] = "schema/schema.graphql") -> None:
+    """Write the GraphQL SDL (checked in at schema/schema.graphql)."""
+    from graphsvc.api.schema import sdl
+
+    with open(path, "w", encoding="utf-8") as out:
+        out.write(sdl())
+    console.print(f"wrote {path}")
 
 
 if __name__ == "__main__":
