@@ -1,0 +1,139 @@
+"""GraphQL over HTTP: media types, status codes, limits, bad input; queries and mutations."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import httpx
+import pytest
+
+from graphsvc.api.schema import sdl
+from tests.api.conftest import Live
+
+ROOT = Path(__file__).resolve().parents[2]
+GRAPHQL_RESPONSE = "application/graphql-response+json"
+
+
+def test_the_checked_in_sdl_is_current() -> None:
+    assert (ROOT / "schema" / "schema.graphql").read_text(encoding="utf-8") == sdl(), "run: graphsvc export-schema"
+
+
+def _post(live: Live, body: object, accept: str = "application/json", raw: bytes | None = None) -> httpx.Response:
+    headers = {"content-type": "application/json", "accept": accept, "authorization": f"Bearer {live.tokens['coordinator']}"}
+    return httpx.post(live.url, content=raw if raw is not None else json.dumps(body).encode(), headers=headers)
+
+
+@pytest.mark.parametrize("accept,media", [(GRAPHQL_RESPONSE, GRAPHQL_RESPONSE), ("application/json", "application/json"),
+                                          ("*/*", "application/json"), (f"{GRAPHQL_RESPONSE}, application/json;q=0.9", GRAPHQL_RESPONSE)])
+def test_media_types(live: Live, accept: str, media: str) -> None:
+    response = _post(live, {"query": "{ __typename }"}, accept)
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith(media)
+
+
+def test_unacceptable_accept_is_406(live: Live) -> None:
+    assert _post(live, {"query": "{ __typename }"}, "text/csv").status_code == 406
+
+
+@pytest.mark.parametrize("raw", [b"{ not json", b"[1, 2]", b'{"query": 7}', b'{"qeury": "{ __typename }"}', b'{"query": "{"}'])
+def test_request_errors(live: Live, raw: bytes) -> None:
+    as_json = _post(live, None, "application/json", raw)
+    assert as_json.status_code == 200 and "errors" in as_json.json()
+    strict = _post(live, None, GRAPHQL_RESPONSE, raw)
+    assert strict.status_code == 400 and "data" not in strict.json() and strict.json()["errors"]
+
+
+def test_post_without_json_content_type_is_415(live: Live) -> None:
+    assert httpx.post(live.url, content=b"{ __typename }", headers={"content-type": "text/plain"}).status_code == 415
+
+
+def test_get_runs_queries_but_never_mutations(live: Live) -> None:
+    ok = httpx.get(live.url, params={"query": "{ __typename }"})
+    assert ok.status_code == 200 and ok.json() == {"data": {"__typename": "Query"}}
+    m = httpx.get(live.url, params={"query": 'mutation { eraseperson: erasePerson(key: "amal") { __typename } }'},
+                  headers={"authorization": f"Bearer {live.tokens['coordinator']}"})
+    assert m.status_code == 405 and m.headers["allow"] == "POST"
+    assert live.store.get("Person", "amal") is not None  # type: ignore[arg-type]
+
+
+def test_depth_alias_and_token_limits(live: Live) -> None:
+    deep = "{ person(key: \"amal\") { " + "knows { edges { node { person { " * 4 + "name" + " } } } }" * 4 + " } }"
+    r = live.post(deep, who="coordinator").json()
+    assert "exceeds maximum operation depth" in r["errors"][0]["message"]
+    aliases = "{ " + " ".join(f"a{i}: __typename" for i in range(16)) + " }"
+    assert "aliases" in live.post(aliases, who="coordinator").json()["errors"][0]["message"].lower()
+    tokens = "{ " + " ".join("__typename" for _ in range(1001)) + " }"
+    assert "token" in live.post(tokens, who="coordinator").json()["errors"][0]["message"].lower()
+
+
+@pytest.mark.parametrize("first", [0, 1001, 100000000])
+def test_huge_or_empty_pages_are_refused_naming_the_argument(live: Live, first: int) -> None:
+    r = live.post("query($f: Int!) { people(first: $f) { totalCount } }", {"f": first}, who="coordinator").json()
+    assert r["errors"][0]["extensions"] == {"code": "invalid", "field": "first"}
+
+
+def test_wrong_types_and_unknown_ids(live: Live) -> None:
+    r = live.post('{ people(first: "ten") { totalCount } }', who="coordinator")
+    assert r.status_code == 200 and "errors" in r.json()
+    assert live.data('{ person(key: "nobody") { name } }') == {"person": None}
+    r = live.post('{ node(id: "%%%") { id } }', who="coordinator").json()
+    assert r["errors"][0]["extensions"]["field"] == "id"
+    r = live.post('{ connectionPaths(from: "amal", to: "nobody") { length } }', who="coordinator").json()
+    assert r["errors"][0]["extensions"] == {"code": "not_found", "field": "to"}
+    r = live.post('{ connectionPaths(from: "amal", to: "olga", maxHops: 7) { length } }', who="coordinator").json()
+    assert r["errors"][0]["extensions"]["field"] == "maxHops"
+
+
+def test_who_knows_whom(live: Live) -> None:
+    data = live.data('''{
+      a: person(key: "amal") { key languages { level language { code } } interests { name } neighborhood { name }
+                               knows(minTrust: 0.5) { edges { node { trust context person { key } } } } }
+      mutualContacts(a: "amal", b: "olga") { key }
+      connectionPaths(from: "amal", to: "hidden") { length people { key } hops { trust } }
+      network(center: "amal", hops: 2) { nodes { key } edges { type trust } truncated }
+    }''')
+    a = data["a"]
+    assert a["languages"] == [{"level": "native", "language": {"code": "ara"}}]
+    assert a["interests"] == [{"name": "Chess"}] and a["neighborhood"] == {"name": "Riverside"}
+    assert a["knows"]["edges"] == [{"node": {"trust": 0.9, "context": "library ESL group", "person": {"key": "samir"}}}]
+    assert data["mutualContacts"] == [{"key": "samir"}]
+    assert data["connectionPaths"] == [{"length": 3, "people": [{"key": k} for k in ("amal", "samir", "olga", "hidden")],
+                                        "hops": [{"trust": 0.9}, {"trust": 0.6}, {"trust": 0.4}]}]
+    assert {n["key"] for n in data["network"]["nodes"]} == {"amal", "samir", "olga"}
+    assert len(data["network"]["edges"]) == 2
+
+
+def test_node_lookup_by_global_id_and_pagination(live: Live) -> None:
+    page1 = live.data("{ people(first: 2) { edges { cursor node { id key } } pageInfo { hasNextPage endCursor } } }")["people"]
+    assert [e["node"]["key"] for e in page1["edges"]] == ["amal", "hidden"]
+    page2 = live.data("query($a: String) { people(first: 2, after: $a) { edges { node { key } } pageInfo { hasNextPage } } }",
+                      {"a": page1["pageInfo"]["endCursor"]})["people"]
+    assert [e["node"]["key"] for e in page2["edges"]] == ["olga", "samir"] and not page2["pageInfo"]["hasNextPage"]
+    gid = page1["edges"][0]["node"]["id"]
+    assert live.data("query($id: ID!) { node(id: $id) { ... on Person { name } } }", {"id": gid})["node"] == {"name": "Amal Haddad"}
+
+
+def test_mutations_validate_and_report_the_field(live: Live) -> None:
+    bad = live.data('mutation { upsertNode(type: LANGUAGE, data: {id: "xx"}) { ... on Problem { code field message } } }')
+    assert bad["upsertNode"]["code"] == "INVALID" and bad["upsertNode"]["field"] == "id"
+    ok = live.data('mutation { upsertNode(type: PERSON, data: {id: "dawit", name: "ዳዊት", roles: ["NEWCOMER"]}) { ... on NodePayload { outcome node { key } } } }')
+    assert ok["upsertNode"] == {"outcome": "created", "node": {"key": "dawit"}}
+    dangling = live.data('mutation { connect(input: {type: KNOWS, from: "dawit", to: "ghost"}) { ... on Problem { code field } } }')
+    assert dangling["connect"] == {"code": "DANGLING", "field": "end"}
+    trust = live.data('mutation { connect(input: {type: KNOWS, from: "dawit", to: "amal", props: {trust: 2}}) { ... on Problem { code field } } }')
+    assert trust["connect"] == {"code": "INVALID", "field": "props.trust"}
+    assert live.data('mutation { connect(input: {type: KNOWS, from: "dawit", to: "amal", props: {trust: 0.3}}) { __typename } }')["connect"]["__typename"] == "Done"
+    batch = live.data('''mutation { bulkUpsert(type: PERSON, nodes: [{id: "x1", name: "X1"}, {id: "x2", name: ""}]) {
+        ... on Problem { code field row } } }''')
+    assert batch["bulkUpsert"] == {"code": "INVALID", "field": "name", "row": 1}
+    assert live.data('{ person(key: "x1") { key } }')["person"] is None  # nothing of the batch stored
+    erased = live.data('mutation { erasePerson(key: "dawit") { __typename } }')
+    assert erased["erasePerson"]["__typename"] == "Done" and live.data('{ person(key: "dawit") { key } }')["person"] is None
+
+
+def test_health_and_readiness(live: Live) -> None:
+    base = live.url.removesuffix("/graphql")
+    assert httpx.get(f"{base}/healthz").json() == {"status": "alive"}
+    ready = httpx.get(f"{base}/readyz")
+    assert ready.status_code == 200 and ready.headers["x-request-id"]
