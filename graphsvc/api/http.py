@@ -2,11 +2,11 @@
 
 - POST with ``application/json`` bodies; GET with URL parameters, for queries only
   (a mutation over GET is 405 with ``Allow: POST``).
-- The response is ``application/graphql-response+json`` when the client accepts it:
-  request errors (bad JSON, bad parameters, a document that does not parse or validate)
-  are then 400 without ``data``. Otherwise ``application/json``, where request errors are
-  200 with ``errors``. A POST without a JSON content type is 415; an Accept header
-  that allows neither media type is 406.
+- A body that is not JSON, or parameters of the wrong shape, are 400 whatever the media
+  type. A document that does not parse or validate is 400 without ``data`` under
+  ``application/graphql-response+json`` (used when the client accepts it), and 200 with
+  ``errors`` under ``application/json``. A POST without a JSON content type is 415; an
+  Accept header that allows neither media type is 406.
 - Errors of graphsvc (bad input, not found, forbidden) carry ``extensions.code`` and
   ``extensions.field``; anything unexpected is logged with an id and masked.
 """
@@ -150,8 +150,7 @@ async def handle(request: Request, schema: Schema, context: Any, *, graphiql: bo
     try:
         query, variables, operation, extensions = await read_request(request)
     except RequestError as exc:
-        status = exc.status if (media == GRAPHQL_RESPONSE or exc.status != 400) else 200
-        return _reply(media, {"errors": [{"message": str(exc)}]}, status, exc.headers)
+        return _reply(media, {"errors": [{"message": str(exc)}]}, exc.status, exc.headers)
     if request.method == "GET" and _is_mutation(query, operation):
         return _reply(media, {"errors": [{"message": "mutations need POST"}]}, 405, {"Allow": "POST"})
     allowed = {OperationType.QUERY} if request.method == "GET" else {OperationType.QUERY, OperationType.MUTATION}

@@ -359,7 +359,12 @@ def build_schema(*, introspection: bool = True, max_depth: int = 10, max_aliases
     ]
     if not introspection:
         extensions.append(DisableIntrospection)
-    return strawberry.Schema(query=Query, mutation=Mutation, extensions=extensions, types=list(t.TYPES.values()))
+    return _Schema(query=Query, mutation=Mutation, extensions=extensions, types=list(t.TYPES.values()))
+
+
+class _Schema(strawberry.Schema):
+    def process_errors(self, errors: list[Any], execution_context: Any = None) -> None:
+        """Client errors are answers, not incidents: the HTTP layer logs the unexpected ones."""
 
 
 def sdl() -> str:

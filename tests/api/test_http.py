@@ -36,11 +36,18 @@ def test_unacceptable_accept_is_406(live: Live) -> None:
     assert _post(live, {"query": "{ __typename }"}, "text/csv").status_code == 406
 
 
-@pytest.mark.parametrize("raw", [b"{ not json", b"[1, 2]", b'{"query": 7}', b'{"qeury": "{ __typename }"}', b'{"query": "{"}'])
-def test_request_errors(live: Live, raw: bytes) -> None:
-    as_json = _post(live, None, "application/json", raw)
-    assert as_json.status_code == 200 and "errors" in as_json.json()
-    strict = _post(live, None, GRAPHQL_RESPONSE, raw)
+@pytest.mark.parametrize("raw", [b"{ not json", b"[1, 2]", b'{"query": 7}', b'{"qeury": "{ __typename }"}', b'{"query": "{}", "variables": 3}'])
+def test_malformed_requests_are_400(live: Live, raw: bytes) -> None:
+    for accept in ("application/json", GRAPHQL_RESPONSE):
+        response = _post(live, None, accept, raw)
+        assert response.status_code == 400 and "data" not in response.json() and response.json()["errors"]
+
+
+@pytest.mark.parametrize("query", ["{", "{ noSuchField }", "query($x: Int!) { __typename }"])
+def test_documents_that_do_not_parse_or_validate(live: Live, query: str) -> None:
+    as_json = _post(live, {"query": query}, "application/json")
+    assert as_json.status_code == 200 and as_json.json()["errors"]
+    strict = _post(live, {"query": query}, GRAPHQL_RESPONSE)
     assert strict.status_code == 400 and "data" not in strict.json() and strict.json()["errors"]
 
 

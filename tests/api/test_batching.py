@@ -1,0 +1,85 @@
+"""No N+1: a page of people with nested fields costs the same few store calls at any size."""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+import uvicorn
+
+from graphsvc.api.app import create_app
+from graphsvc.auth import issue_token
+from graphsvc.model import Label
+from graphsvc.settings import Settings
+from graphsvc.store import Store
+from tests.api.conftest import free_port
+from tests.factories import node, person, rel
+
+
+class Counting:
+    """The real store, counting the calls made to it (nothing is faked)."""
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+        self.calls: Counter[str] = Counter()
+        self._lock = threading.Lock()
+
+    def __getattr__(self, name: str) -> Any:
+        target = getattr(self._store, name)
+        if not callable(target):
+            return target
+
+        def counted(*args: Any, **kwargs: Any) -> Any:
+            with self._lock:
+                self.calls[name] += 1
+            return target(*args, **kwargs)
+
+        return counted
+
+
+@pytest.fixture
+def counted_api(store: Store) -> Iterator[tuple[str, Counting, str]]:
+    langs = ["ara", "ukr", "spa", "tir", "prs"]
+    store.bulk_upsert([node(Label.LANGUAGE, id=code) for code in langs]
+                      + [node(Label.INTEREST, id=f"i{k}", name=f"Interest {k}") for k in range(5)]
+                      + [node(Label.NEIGHBORHOOD, id=f"n{k}", name=f"Hood {k}") for k in range(3)]
+                      + [person(f"p{i:02d}") for i in range(50)])
+    store.bulk_upsert(rels=[rel("SPEAKS", f"p{i:02d}", langs[i % 5]) for i in range(50)]
+                      + [rel("SPEAKS", f"p{i:02d}", langs[(i + 1) % 5]) for i in range(50)]
+                      + [rel("INTERESTED_IN", f"p{i:02d}", f"i{i % 5}") for i in range(50)]
+                      + [rel("LIVES_IN", f"p{i:02d}", f"n{i % 3}") for i in range(50)])
+    token, _ = issue_token(store, "coordinator")
+    counting = Counting(store)
+    app = create_app(Settings(), store=counting)  # type: ignore[arg-type]
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    while not server.started:
+        thread.join(0.02)
+    yield f"http://127.0.0.1:{port}/graphql", counting, token
+    server.should_exit = True
+    thread.join(10)
+
+
+QUERY = """query($n: Int!) { people(first: $n) { totalCount edges { node {
+  name languages { level language { code name } } interests { name } neighborhood { name } } } } }"""
+
+
+def test_a_page_of_50_people_with_nested_fields_costs_a_bounded_number_of_store_calls(counted_api: tuple[str, Counting, str]) -> None:
+    url, counting, token = counted_api
+    costs = {}
+    for n in (5, 50):
+        counting.calls.clear()
+        response = httpx.post(url, json={"query": QUERY, "variables": {"n": n}}, headers={"Authorization": f"Bearer {token}"})
+        body = response.json()
+        assert "errors" not in body, body
+        people = body["data"]["people"]["edges"]
+        assert len(people) == n and all(len(p["node"]["languages"]) == 2 and p["node"]["neighborhood"] for p in people)
+        costs[n] = sum(counting.calls.values())
+    assert costs[50] == costs[5], f"store calls grow with the page: {costs}"
+    assert costs[50] <= 8, dict(counting.calls)
