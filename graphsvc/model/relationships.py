@@ -12,6 +12,7 @@ larger, so connecting A-B and then B-A names the same relationship.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from operator import attrgetter
 from datetime import date
 from enum import StrEnum
 from typing import Any
@@ -162,5 +163,9 @@ class Rel(BaseModel):
     @property
     def key(self) -> tuple[RelType, Label, str, Label, str]:
         """What identifies a relationship: at most one of a type between two nodes."""
-        assert self.start_label is not None and self.end_label is not None
-        return (self.type, self.start_label, self.start, self.end_label, self.end)
+        return rel_key(self)
+
+
+#: ``rel_key(rel)``: a relationship's key, ``(type, start_label, start, end_label, end)``
+#: (the labels are always resolved by validation), extracted at C speed for bulk paths.
+rel_key = attrgetter("type", "start_label", "start", "end_label", "end")

@@ -33,6 +33,7 @@ from graphsvc.model import (
     NODE_MODELS,
 )
 from graphsvc.model.records import SEP
+from graphsvc.model.relationships import rel_key
 from graphsvc.settings import Settings
 from graphsvc.store.types import (
     BatchResult,
@@ -250,7 +251,7 @@ class Store(ABC):
             offset += len(chunk)
         offset = 0
         for chunk in _chunks(rels, batch_size):
-            self._check_unique([r.key for r in chunk], offset, "rel")
+            self._check_unique(list(map(rel_key, chunk)), offset, "rel")
             total.add(self._write_batch([], chunk, 0, offset))
             offset += len(chunk)
         return total

@@ -34,6 +34,7 @@ from graphsvc.errors import (
 )
 from graphsvc.model import Label, Node, Rel, RelType, name_key, to_record
 from graphsvc.settings import Settings
+from graphsvc.model.relationships import rel_key
 from graphsvc.store import sqlite_sql as Q
 from graphsvc.store.base import Store
 from graphsvc.store.types import BatchResult, ErasureReport, NodeFilter, NodeKey, Order, RelRow
@@ -206,7 +207,8 @@ class SqliteStore(Store):
                 self._write_nodes(conn, nodes, now, result)
             if rels:
                 # enums are str: sqlite3 binds them as text without .value
-                rows = [(r.type, r.start_label, r.start, r.end_label, r.end, _DUMP(r.props)) for r in rels]
+                dumps, sort = orjson.dumps, orjson.OPT_SORT_KEYS  # inlined _DUMP: this is the hot loop
+                rows = [(*rel_key(r), dumps(r.props, option=sort).decode()) for r in rels]
                 try:
                     conn.executemany(Q.UPSERT_REL, rows)
                 except sqlite3.IntegrityError:
