@@ -242,16 +242,37 @@ def generate(n_people: int, n_knows: int, seed: int) -> tuple[Dataset, dict[str,
 # ---------------------------------------------------------------------------- code version
 
 
-def source_digest() -> str:
-    """A digest of graphsvc's source as it is on disk now: each worker records the one it
-    started with, so that a run in which someone edited the stores shows up as such."""
+#: The code a bulk load runs through; other parts of graphsvc (API, CLI) do not matter here.
+LOAD_PATH_SOURCES = ("graphsvc/store/*.py", "graphsvc/model/*.py", "graphsvc/settings.py", "graphsvc/errors.py")
+
+
+def source_digests() -> dict[str, str]:
+    """A digest of each file on the load path as it is on disk now. Each worker records the
+    ones it started with, so that a run during which someone edited the stores shows up."""
     import hashlib
 
-    h = hashlib.sha1()
-    for path in sorted((ROOT / "graphsvc").rglob("*.py")):
-        h.update(str(path.relative_to(ROOT)).encode())
-        h.update(path.read_bytes())
-    return h.hexdigest()[:12]
+    paths = sorted({p for pattern in LOAD_PATH_SOURCES for p in ROOT.glob(pattern)})
+    return {str(p.relative_to(ROOT)): hashlib.sha1(p.read_bytes()).hexdigest()[:10] for p in paths}
+
+
+def _digest(files: dict[str, str]) -> str:
+    import hashlib
+
+    return hashlib.sha1(json.dumps(files, sort_keys=True).encode()).hexdigest()[:12]
+
+
+def source_changes(info: dict[str, Any], runs: list[dict[str, Any]]) -> list[str]:
+    """The load-path files some worker saw otherwise than the run started with (and mark those runs)."""
+    start = info["source_files_at_start"]
+    changed: set[str] = set()
+    for r in runs:
+        seen = r.get("source_files")
+        if seen is None:
+            continue
+        diff = {f for f in start.keys() | seen.keys() if start.get(f) != seen.get(f)}
+        r["source_changed"] = bool(diff)
+        changed |= diff
+    return sorted(changed)
 
 
 def git_head() -> str:
@@ -513,7 +534,8 @@ def run_worker(args: argparse.Namespace) -> dict[str, Any]:
     backend, side = args.worker.split(":")
     if side == "generate":
         return run_generator(args)
-    out: dict[str, Any] = {"store": backend, "side": side, "pid": os.getpid(), "source": source_digest()}
+    out: dict[str, Any] = {"store": backend, "side": side, "pid": os.getpid(), "source_files": source_digests()}
+    out["source"] = _digest(out["source_files"])
     if args.sqlite_pragma:
         from graphsvc.store import sqlite_sql
 
@@ -773,8 +795,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"Python {info['python']}, SQLite {info['sqlite']}, load average {', '.join(f'{x:.2f}' for x in info['loadavg'])}"
     )
     console.print(f"[yellow]note[/]: {info['note']}")
-    info["git_head"], info["source_at_start"] = git_head(), source_digest()
-    console.print(f"code: git HEAD {info['git_head']}, graphsvc source digest {info['source_at_start']}")
+    info["git_head"] = git_head()
+    info["source_files_at_start"] = source_digests()
+    info["source_at_start"] = _digest(info["source_files_at_start"])
+    console.print(
+        f"code: git HEAD {info['git_head']}, load-path source digest {info['source_at_start']} "
+        f"({', '.join(LOAD_PATH_SOURCES)}; uncommitted edits included)"
+    )
     repeats = {
         "sqlite": args.repeat or 3,
         "neo4j": args.neo4j_repeat or args.repeat or 1,
@@ -803,12 +830,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         shutil.rmtree(cache_dir, ignore_errors=True)
     summaries = [summarize(runs, backend) for backend in args.stores]
     print_report(console, info, args, summaries)
-    digests = {r["source"] for r in runs if "source" in r} | {info["source_at_start"]}
-    info["source_digests_seen"] = sorted(digests)
-    if len(digests) > 1:
+    changed = source_changes(info, runs)
+    if changed:
+        which = ", ".join(f"{r['store']} {r['side']} #{r.get('repeat', 0) + 1}" for r in runs if r["source_changed"])
         console.print(
-            f"[red]warning[/]: graphsvc's source changed during the run (digests {', '.join(sorted(digests))}); "
-            "runs loaded different code, so the figures mix versions: run again"
+            f"[red]warning[/]: the load path's source changed during the run ({', '.join(changed)}); "
+            f"these runs loaded other code than the run started with: {which}. The figures may mix versions."
         )
     if generation:
         console.print(f"generation of the model objects (untimed, once): {generation['generation']['total_s']:.1f} s")

@@ -118,8 +118,11 @@ def serve(
     except GraphsvcError as exc:
         err_console.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(1) from None
+    from graphsvc.logs import configure
+
+    configure()
     console.print(f"graphsvc on http://{host}:{port}/graphql{' (GraphiQL: open it in a browser)' if dev else ''}")
-    uvicorn.run(api, host=host, port=port, log_level="info")
+    uvicorn.run(api, host=host, port=port, log_level="warning", access_log=False)  # requests are logged as JSON by graphsvc
 
 
 @app.command("export-schema")

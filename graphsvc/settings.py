@@ -23,3 +23,4 @@ class Settings(BaseSettings):
     max_depth: int = 10
     max_aliases: int = 15
     max_tokens: int = 1000
+    max_cost: int = 10_000

@@ -31,6 +31,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     schema = build_schema(
         introspection=settings.dev_mode or settings.introspection,
         max_depth=settings.max_depth, max_aliases=settings.max_aliases, max_tokens=settings.max_tokens,
+        max_cost=settings.max_cost,
     )
 
     @asynccontextmanager

@@ -18,6 +18,7 @@ from strawberry.types import Info
 
 from graphsvc.api import types as t
 from graphsvc.api.context import Context, call
+from graphsvc.api.cost import CostLimiter
 from graphsvc.api.ids import from_global_id
 from graphsvc.api.paging import check_first, node_connection
 from graphsvc.auth import ApiRole
@@ -348,7 +349,8 @@ class Mutation:
             return Problem.of(exc)
 
 
-def build_schema(*, introspection: bool = True, max_depth: int = 10, max_aliases: int = 15, max_tokens: int = 1000) -> strawberry.Schema:
+def build_schema(*, introspection: bool = True, max_depth: int = 10, max_aliases: int = 15, max_tokens: int = 1000,
+                 max_cost: int = 10_000) -> strawberry.Schema:
     # factories: a fresh extension per request; the parser and validation caches are shared
     extensions: list[Any] = [
         lambda: ParserCache(maxsize=256),
@@ -356,6 +358,7 @@ def build_schema(*, introspection: bool = True, max_depth: int = 10, max_aliases
         lambda: QueryDepthLimiter(max_depth=max_depth),
         lambda: MaxAliasesLimiter(max_alias_count=max_aliases),
         lambda: MaxTokensLimiter(max_token_count=max_tokens),
+        lambda: CostLimiter(max_cost=max_cost),
     ]
     if not introspection:
         extensions.append(DisableIntrospection)

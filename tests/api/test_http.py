@@ -144,3 +144,29 @@ def test_health_and_readiness(live: Live) -> None:
     assert httpx.get(f"{base}/healthz").json() == {"status": "alive"}
     ready = httpx.get(f"{base}/readyz")
     assert ready.status_code == 200 and ready.headers["x-request-id"]
+
+
+def test_query_cost_limit(live: Live) -> None:
+    costly = "{ people(first: 1000) { edges { node { knows(first: 1000) { edges { node { trust } } } } } } }"
+    response = _post(live, {"query": costly}, GRAPHQL_RESPONSE)
+    assert response.status_code == 400
+    error = response.json()["errors"][0]
+    assert error["extensions"]["code"] == "cost_limit" and error["extensions"]["cost"] > 10_000
+    fine = live.data("{ people(first: 50) { edges { node { name languages { level } interests { name } neighborhood { name } } } } }")
+    assert fine["people"]["edges"]
+
+
+def test_introspection_is_off_outside_development_mode(store) -> None:  # type: ignore[no-untyped-def]
+    import asyncio
+
+    from graphsvc.api.schema import build_schema
+
+    closed = build_schema(introspection=False)
+    result = asyncio.run(closed.execute("{ __schema { types { name } } }"))
+    assert result.errors and "introspection" in result.errors[0].message.lower()
+    from graphsvc.api.app import create_app
+    from graphsvc.errors import ConfigurationError
+    from graphsvc.settings import Settings
+
+    with pytest.raises(ConfigurationError):
+        create_app(Settings(introspection=True), store=store)

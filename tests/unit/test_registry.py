@@ -91,3 +91,14 @@ def test_cli_init_and_stats(tmp_path: Path) -> None:
     assert result.exit_code == 0 and "Person" in result.output
     bad = runner.invoke(app, ["stats", "--store", "nope://x"])
     assert bad.exit_code == 1 and "no store for URI scheme" in bad.output and "Traceback" not in bad.output
+
+
+def test_logs_are_json_lines_with_the_request_id() -> None:
+    import json
+    import logging
+
+    from graphsvc.logs import JsonFormatter
+
+    record = logging.makeLogRecord({"name": "graphsvc.api", "msg": "request", "levelname": "INFO", "request_id": "abc123", "status": 200})
+    line = json.loads(JsonFormatter().format(record))
+    assert line["message"] == "request" and line["request_id"] == "abc123" and line["status"] == 200
