@@ -42,12 +42,13 @@ class PeopleFilter:
     language: str | None = strawberry.field(default=None, description="ISO 639-3 code")
     interest: str | None = None
     neighborhood: str | None = None
+    organization: str | None = strawberry.field(default=None, description="Affiliated with this organization (its key).")
     name_starts_with: str | None = None
 
     def to_filter(self) -> NodeFilter:
         try:
             return NodeFilter(role=self.role, language=self.language, interest=self.interest,
-                              neighborhood=self.neighborhood, name_prefix=self.name_starts_with)
+                              neighborhood=self.neighborhood, organization=self.organization, name_prefix=self.name_starts_with)
         except InvalidInputError as exc:
             raise InvalidInputError(exc.message, field=f"filter.{exc.field}", value=exc.value) from None
 

@@ -241,6 +241,7 @@ class Neo4jStore(Store):
             "language": flt.language,
             "interest": flt.interest,
             "neighborhood": flt.neighborhood,
+            "organization": flt.organization,
             "directory_or": flt.directory_or,
         }
 

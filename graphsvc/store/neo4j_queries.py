@@ -96,6 +96,7 @@ WHERE ($role IS NULL OR $role IN n.roles)
   AND ($language IS NULL OR EXISTS { (n)-[:SPEAKS]->(:Language {id: $language}) })
   AND ($interest IS NULL OR EXISTS { (n)-[:INTERESTED_IN]->(:Interest {id: $interest}) })
   AND ($neighborhood IS NULL OR EXISTS { (n)-[:LIVES_IN|LOCATED_IN]->(:Neighborhood {id: $neighborhood}) })
+  AND ($organization IS NULL OR EXISTS { (n)-[:AFFILIATED_WITH]->(:Organization {id: $organization}) })
   AND ($directory_or IS NULL OR n.consent__directory = true OR n.id = $directory_or)
 """
 LIST_BY_NAME = _by_label(_LIST + """

@@ -293,6 +293,7 @@ class SqliteStore(Store):
             (Q.LIST_LANGUAGE, flt.language),
             (Q.LIST_INTEREST, flt.interest),
             (Q.LIST_NEIGHBORHOOD, flt.neighborhood),
+            (Q.LIST_ORGANIZATION, flt.organization),
             (Q.LIST_DIRECTORY, flt.directory_or),
         ):
             if value is not None:

@@ -114,6 +114,7 @@ _HAS_REL = " AND EXISTS (SELECT 1 FROM rels r WHERE r.src = n.nid AND r.type {ty
 LIST_LANGUAGE = _HAS_REL.format(type="= 'SPEAKS'", label="Language")
 LIST_INTEREST = _HAS_REL.format(type="= 'INTERESTED_IN'", label="Interest")
 LIST_NEIGHBORHOOD = _HAS_REL.format(type="IN ('LIVES_IN', 'LOCATED_IN')", label="Neighborhood")
+LIST_ORGANIZATION = _HAS_REL.format(type="= 'AFFILIATED_WITH'", label="Organization")
 LIST_DIRECTORY = " AND (json_extract(n.props, '$.consent__directory') = 1 OR n.id = ?)"
 LIST_PREFIX = " AND n.name_key >= ? AND n.name_key < ?"
 LIST_AFTER_NAME = " AND (n.name_key, n.id) > (?, ?)"

@@ -33,6 +33,7 @@ class NodeFilter:
     language: str | None = None
     interest: str | None = None
     neighborhood: str | None = None
+    organization: str | None = None
     name_prefix: str | None = None
     #: only people in the directory (consented) or this very person; ``None``: everyone
     directory_or: str | None = None

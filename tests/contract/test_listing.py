@@ -34,12 +34,14 @@ def community(store: Store) -> Store:
         node(Label.INTEREST, id="chess", name="Chess"),
         node(Label.NEIGHBORHOOD, id="n1", name="Riverside"),
         node(Label.INSTITUTION, id="i1", name="Library", kind="library"),
+        node(Label.ORGANIZATION, id="o1", name="Hospital", kind="employer"),
     ])
     store.bulk_upsert(rels=[
         rel("SPEAKS", "p1", "ara"), rel("SPEAKS", "p2", "ara"), rel("SPEAKS", "p3", "ara"),
         rel("SPEAKS", "p4", "ukr"), rel("SPEAKS", "p6", "ukr"),
         rel("INTERESTED_IN", "p2", "chess"), rel("INTERESTED_IN", "p4", "chess"),
         rel("LIVES_IN", "p1", "n1"), rel("LIVES_IN", "p4", "n1"), rel("LOCATED_IN", "i1", "n1"),
+        rel("AFFILIATED_WITH", "p3", "o1", end_label="Organization"), rel("AFFILIATED_WITH", "p5", "i1", end_label="Institution"),
     ])
     return store
 
@@ -60,6 +62,8 @@ def test_order_by_name_is_case_insensitive_then_by_id(community: Store) -> None:
     (NodeFilter(name_prefix="ОЛ"), {"p6"}),
     (NodeFilter(name_prefix="x"), set()),
     (NodeFilter(language="ara", interest="chess", role="NEWCOMER"), {"p2"}),
+    (NodeFilter(organization="o1"), {"p3"}),
+    (NodeFilter(organization="i1"), set()),  # an institution is not an organization
     (NodeFilter(directory_or="p1"), {"p1", "p6"}),
     (NodeFilter(directory_or=""), {"p6"}),
 ])
