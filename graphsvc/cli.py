@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Annotated
 
 import typer
@@ -18,31 +20,34 @@ app = typer.Typer(help="graphsvc: a graph service for intercultural mentorship p
 console = Console()
 err_console = Console(stderr=True)
 
+
+@contextmanager
+def _errors_as_messages() -> Iterator[None]:
+    """graphsvc's errors end the command with a one-line message, never a traceback."""
+    try:
+        yield
+    except GraphsvcError as exc:
+        err_console.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(1) from None
+
+
 StoreOption = Annotated[str | None, typer.Option("--store", "-s", help="Store URI (default: GRAPHSVC_STORE_URI or sqlite:///./graphsvc.db).")]
 
 
 @app.command()
 def init(store: StoreOption = None) -> None:
     """Create the store's schema (constraints and indexes); safe to run again."""
-    try:
-        with open_store(store, Settings()) as opened:
-            console.print(f"[green]ready[/green] {opened.uri}")
-    except GraphsvcError as exc:
-        err_console.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(1) from None
+    with _errors_as_messages(), open_store(store, Settings()) as opened:
+        console.print(f"[green]ready[/green] {opened.uri}")
 
 
 @app.command()
 def stats(store: StoreOption = None) -> None:
     """How many nodes of each label the store holds."""
-    try:
-        with open_store(store, Settings()) as opened:
-            table = Table("label", "nodes", title=opened.uri)
-            for label in Label:
-                table.add_row(label.value, f"{opened.count_nodes(label):,}")
-    except GraphsvcError as exc:
-        err_console.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(1) from None
+    with _errors_as_messages(), open_store(store, Settings()) as opened:
+        table = Table("label", "nodes", title=opened.uri)
+        for label in Label:
+            table.add_row(label.value, f"{opened.count_nodes(label):,}")
     console.print(table)
 
 
@@ -58,12 +63,8 @@ def token_create(
     store: StoreOption = None,
 ) -> None:
     """Create a token; it is printed once and stored only as a hash."""
-    try:
-        with open_store(store, Settings()) as opened:
-            secret, record = issue_token(opened, role, person_id=person, name=name)
-    except GraphsvcError as exc:
-        err_console.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(1) from None
+    with _errors_as_messages(), open_store(store, Settings()) as opened:
+        secret, record = issue_token(opened, role, person_id=person, name=name)
     err_console.print(f"token {record.id} ({record.role}{', person ' + record.person_id if record.person_id else ''}); keep it safe, it is shown once:")
     print(secret)
 
@@ -71,12 +72,8 @@ def token_create(
 @token_app.command("list")
 def token_list(store: StoreOption = None) -> None:
     """The tokens (never their secrets)."""
-    try:
-        with open_store(store, Settings()) as opened:
-            records = opened.list_tokens()
-    except GraphsvcError as exc:
-        err_console.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(1) from None
+    with _errors_as_messages(), open_store(store, Settings()) as opened:
+        records = opened.list_tokens()
     table = Table("id", "role", "person", "name", "created", "revoked")
     for r in records:
         table.add_row(r.id, r.role, r.person_id or "", r.name, r.created_at, r.revoked_at or "")
@@ -86,12 +83,8 @@ def token_list(store: StoreOption = None) -> None:
 @token_app.command("revoke")
 def token_revoke(token_id: str, store: StoreOption = None) -> None:
     """Revoke a token by its id; it stops working at once."""
-    try:
-        with open_store(store, Settings()) as opened:
-            revoked = opened.revoke_token(token_id)
-    except GraphsvcError as exc:
-        err_console.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(1) from None
+    with _errors_as_messages(), open_store(store, Settings()) as opened:
+        revoked = opened.revoke_token(token_id)
     if not revoked:
         err_console.print(f"[red]error:[/red] no active token {token_id}")
         raise typer.Exit(1)
@@ -113,11 +106,8 @@ def serve(
     overrides: dict[str, object] = {"dev_mode": dev} if dev else {}
     if store:
         overrides["store_uri"] = store
-    try:
+    with _errors_as_messages():
         api = create_app(Settings(**overrides))  # type: ignore[arg-type]
-    except GraphsvcError as exc:
-        err_console.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(1) from None
     from graphsvc.logs import configure
 
     configure()

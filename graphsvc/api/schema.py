@@ -7,6 +7,7 @@ those of queries are GraphQL errors carrying ``extensions.code`` and ``field``.
 
 from __future__ import annotations
 
+import functools
 from enum import Enum
 from typing import Annotated, Any
 
@@ -274,80 +275,73 @@ class RelationshipInput:
         return parse_rel({"type": self.type, "start": self.from_, "end": self.to, "end_label": self.to_type, "props": self.props or {}}, row=row)
 
 
+def _coordinator_write(resolver: Any) -> Any:
+    """A mutation only coordinators may run; graphsvc's errors become :class:`Problem`."""
+
+    @functools.wraps(resolver)
+    async def run(self: Any, info: Info, *args: Any, **kwargs: Any) -> Any:
+        try:
+            _require(info, ApiRole.COORDINATOR)
+            return await resolver(self, info, *args, **kwargs)
+        except GraphsvcError as exc:
+            return Problem.of(exc)
+
+    return run
+
+
 @strawberry.type
 class Mutation:
     @strawberry.mutation(description="Create or replace a node of a type by its key (`data.id`).")
+    @_coordinator_write
     async def upsert_node(self, info: Info, type: NodeType, data: JSON) -> NodeResult:
-        try:
-            _require(info, ApiRole.COORDINATOR)
-            node = parse_node(type, data if isinstance(data, dict) else {})
-            outcome = await call(_ctx(info).store.upsert, node)
-            stored = await call(_ctx(info).store.get, node.label, node.id)
-            return NodePayload(node=t.wrap(stored), outcome=outcome)
-        except GraphsvcError as exc:
-            return Problem.of(exc)
+        node = parse_node(type, data if isinstance(data, dict) else {})
+        outcome = await call(_ctx(info).store.upsert, node)
+        stored = await call(_ctx(info).store.get, node.label, node.id)
+        return NodePayload(node=t.wrap(stored), outcome=outcome)
 
     @strawberry.mutation(description="Delete a node and its relationships.")
+    @_coordinator_write
     async def delete_node(self, info: Info, id: strawberry.ID) -> DoneResult:
-        try:
-            _require(info, ApiRole.COORDINATOR)
-            label, key = from_global_id(id)
-            if not await call(_ctx(info).store.delete, label, key):
-                raise NotFoundError(f"no {label} {key!r}", field="id", value=id)
-            return Done(ok=True)
-        except GraphsvcError as exc:
-            return Problem.of(exc)
+        label, key = from_global_id(id)
+        if not await call(_ctx(info).store.delete, label, key):
+            raise NotFoundError(f"no {label} {key!r}", field="id", value=id)
+        return Done(ok=True)
 
     @strawberry.mutation(description="Create a relationship, or replace its properties.")
+    @_coordinator_write
     async def connect(self, info: Info, input: RelationshipInput) -> DoneResult:
-        try:
-            _require(info, ApiRole.COORDINATOR)
-            await call(_ctx(info).store.connect, input.to_rel())
-            return Done(ok=True)
-        except GraphsvcError as exc:
-            return Problem.of(exc)
+        await call(_ctx(info).store.connect, input.to_rel())
+        return Done(ok=True)
 
     @strawberry.mutation(description="Replace the properties of an existing relationship.")
+    @_coordinator_write
     async def update_relationship(self, info: Info, input: RelationshipInput) -> DoneResult:
-        try:
-            _require(info, ApiRole.COORDINATOR)
-            await call(_ctx(info).store.update_relationship, input.to_rel())
-            return Done(ok=True)
-        except GraphsvcError as exc:
-            return Problem.of(exc)
+        await call(_ctx(info).store.update_relationship, input.to_rel())
+        return Done(ok=True)
 
     @strawberry.mutation(description="Remove a relationship.")
+    @_coordinator_write
     async def disconnect(self, info: Info, input: RelationshipInput) -> DoneResult:
-        try:
-            _require(info, ApiRole.COORDINATOR)
-            if not await call(_ctx(info).store.disconnect, input.to_rel()):
-                raise NotFoundError("no such relationship", field="input")
-            return Done(ok=True)
-        except GraphsvcError as exc:
-            return Problem.of(exc)
+        if not await call(_ctx(info).store.disconnect, input.to_rel()):
+            raise NotFoundError("no such relationship", field="input")
+        return Done(ok=True)
 
-    @strawberry.mutation(description="Upsert nodes, then relationships, as one atomic batch (at most 5000 rows).")
+    @strawberry.mutation(description="Upsert nodes of one type, then relationships, as one atomic batch (at most 5000 rows).")
+    @_coordinator_write
     async def bulk_upsert(self, info: Info, type: NodeType, nodes: list[JSON], relationships: list[RelationshipInput] | None = None) -> DoneResult:
-        try:
-            _require(info, ApiRole.COORDINATOR)
-            rows = len(nodes) + len(relationships or [])
-            if rows > 5000:
-                raise InvalidInputError("at most 5000 rows in one call", field="nodes", value=rows)
-            parsed = [parse_node(type, n if isinstance(n, dict) else {}, row=i) for i, n in enumerate(nodes)]
-            rels = [r.to_rel(row=i) for i, r in enumerate(relationships or [])]
-            result = await call(_ctx(info).store.write_batch, parsed, rels)
-            return Done(ok=True, count=result.created + result.updated + result.unchanged + result.rels_written)
-        except GraphsvcError as exc:
-            return Problem.of(exc)
+        rows = len(nodes) + len(relationships or [])
+        if rows > 5000:
+            raise InvalidInputError("at most 5000 rows in one call", field="nodes", value=rows)
+        parsed = [parse_node(type, n if isinstance(n, dict) else {}, row=i) for i, n in enumerate(nodes)]
+        rels = [r.to_rel(row=i) for i, r in enumerate(relationships or [])]
+        result = await call(_ctx(info).store.write_batch, parsed, rels)
+        return Done(ok=True, count=result.created + result.updated + result.unchanged + result.rels_written)
 
     @strawberry.mutation(description="Erase a person: their record, relationships and mentorships, everywhere.")
+    @_coordinator_write
     async def erase_person(self, info: Info, key: str) -> DoneResult:
-        try:
-            _require(info, ApiRole.COORDINATOR)
-            report = await call(_ctx(info).store.erase_person, key)
-            return Done(ok=True, count=report.nodes_deleted)
-        except GraphsvcError as exc:
-            return Problem.of(exc)
+        report = await call(_ctx(info).store.erase_person, key)
+        return Done(ok=True, count=report.nodes_deleted)
 
 
 def build_schema(*, introspection: bool = True, max_depth: int = 10, max_aliases: int = 15, max_tokens: int = 1000,

@@ -85,3 +85,37 @@ def test_only_coordinators_write(live: Live) -> None:
     for who in ("amal", "samir", "partner", None):
         assert live.post(m, who=who).json()["data"]["upsertNode"] == {"__typename": "Problem", "code": "FORBIDDEN"}
     assert live.data(m)["upsertNode"]["__typename"] == "NodePayload"
+
+
+def test_the_operator_can_open_institutions_to_anonymous_callers(store) -> None:  # type: ignore[no-untyped-def]
+    import asyncio
+
+    from graphsvc.api.context import Context
+    from graphsvc.api.schema import build_schema
+    from graphsvc.auth import ANONYMOUS
+    from graphsvc.services.access import Policy
+    from tests.api.conftest import seed
+
+    seed(store)
+    schema = build_schema()
+    query = "{ institutions { edges { node { name } } } }"
+    for open_view, expected in ((True, [{"node": {"name": "Riverside Library"}}]), (False, None)):
+        context = Context(store=store, principal=ANONYMOUS, policy=Policy(ANONYMOUS, public_institutions=open_view))
+        result = asyncio.run(schema.execute(query, context_value=context))
+        assert (result.data["institutions"]["edges"] if result.data else None) == expected
+    people = asyncio.run(schema.execute("{ people { totalCount } }", context_value=Context(
+        store=store, principal=ANONYMOUS, policy=Policy(ANONYMOUS, public_institutions=True))))
+    assert people.errors and people.errors[0].original_error.code == "forbidden"  # type: ignore[union-attr]
+
+
+def test_reverse_links_from_places_respect_visibility(live: Live) -> None:
+    q = '''{ organizations { edges { node { name people { key } } } }
+            neighborhoods { edges { node { residents { key } institutions { name } } } }
+            people(filter: {organization: "hosp"}) { edges { node { key affiliations { role organization { name } } } } } }'''
+    data = live.data(q)
+    assert data["organizations"]["edges"][0]["node"]["people"] == [{"key": "samir"}]
+    hood = data["neighborhoods"]["edges"][0]["node"]
+    assert hood["residents"] == [{"key": "amal"}] and hood["institutions"] == [{"name": "Riverside Library"}]
+    assert data["people"]["edges"] == [{"node": {"key": "samir", "affiliations": [{"role": "works_at", "organization": {"name": "General Hospital"}}]}}]
+    as_partner = live.data("{ organizations { edges { node { people { key } } } } }", who="partner")
+    assert as_partner["organizations"]["edges"][0]["node"]["people"] == []
