@@ -264,6 +264,8 @@ class Store(ABC):
 
     @staticmethod
     def _check_unique(keys: Sequence[tuple[Any, ...]], offset: int, field: str) -> None:
+        if len(set(keys)) == len(keys):  # the common case, at C speed
+            return
         seen: dict[tuple[Any, ...], int] = {}
         for i, key in enumerate(keys):
             if key in seen:
