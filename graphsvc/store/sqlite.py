@@ -34,7 +34,6 @@ from graphsvc.errors import (
 )
 from graphsvc.model import Label, Node, Rel, RelType, name_key, to_record
 from graphsvc.settings import Settings
-from graphsvc.model.relationships import rel_key
 from graphsvc.store import sqlite_sql as Q
 from graphsvc.store.base import Store
 from graphsvc.store.types import BatchResult, ErasureReport, NodeFilter, NodeKey, Order, RelRow
@@ -206,14 +205,8 @@ class SqliteStore(Store):
             if nodes:
                 self._write_nodes(conn, nodes, now, result)
             if rels:
-                # enums are str: sqlite3 binds them as text without .value
-                dumps, sort = orjson.dumps, orjson.OPT_SORT_KEYS  # inlined _DUMP: this is the hot loop
-                rows = [(*rel_key(r), dumps(r.props, option=sort).decode()) for r in rels]
-                try:
-                    conn.executemany(Q.UPSERT_REL, rows)
-                except sqlite3.IntegrityError:
-                    raise self._dangling(conn, rels, rel_offset) from None
-                result.rels_written = len(rows)
+                conn.executemany(Q.UPSERT_REL_BY_NID, self._rel_rows(conn, rels, rel_offset))
+                result.rels_written = len(rels)
         return result
 
     @staticmethod
@@ -245,15 +238,28 @@ class SqliteStore(Store):
         conn.executemany(Q.UPSERT_NODE, rows)
 
     @staticmethod
-    def _dangling(conn: sqlite3.Connection, rels: Sequence[Rel], offset: int) -> GraphsvcError:
-        for i, rel in enumerate(rels):
-            for side, label, id in (("start", rel.start_label, rel.start), ("end", rel.end_label, rel.end)):
-                if conn.execute(Q.NODE_EXISTS, (label.value, id)).fetchone() is None:  # type: ignore[union-attr]
-                    return DanglingRelationshipError(
-                        f"{rel.type} relationship {side}s at {label} {id!r}, which exists neither in this batch nor in the store",
-                        field=side, row=i + offset, value=id,
-                    )
-        return StoreError("a relationship could not be stored")
+    def _rel_rows(conn: sqlite3.Connection, rels: Sequence[Rel], offset: int) -> list[tuple[int, str, int, str]]:
+        """Rows for ``rels`` with both ends resolved to node ids in one query per label
+        (instead of two lookups per row); a missing end is a dangling relationship."""
+        wanted: dict[Label, set[str]] = {}
+        for r in rels:
+            wanted.setdefault(r.start_label, set()).add(r.start)  # type: ignore[arg-type]
+            wanted.setdefault(r.end_label, set()).add(r.end)  # type: ignore[arg-type]
+        nids: dict[Label, dict[str, int]] = {
+            label: dict(conn.execute(Q.NIDS_BY_IDS, (label, _DUMP(list(ids))))) for label, ids in wanted.items()
+        }
+        dumps, sort = orjson.dumps, orjson.OPT_SORT_KEYS  # inlined _DUMP: this is the hot loop
+        rows = []
+        for i, r in enumerate(rels):
+            src, dst = nids[r.start_label].get(r.start), nids[r.end_label].get(r.end)  # type: ignore[index]
+            if src is None or dst is None:
+                side, label, id = ("start", r.start_label, r.start) if src is None else ("end", r.end_label, r.end)
+                raise DanglingRelationshipError(
+                    f"{r.type} relationship {side}s at {label} {id!r}, which exists neither in this batch nor in the store",
+                    field=side, row=i + offset, value=id,
+                )
+            rows.append((src, r.type, dst, dumps(r.props, option=sort).decode()))
+        return rows
 
     def _delete_node(self, label: Label, id: str) -> bool:
         with self._transaction() as conn:

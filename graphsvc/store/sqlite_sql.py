@@ -76,12 +76,19 @@ DELETE_NODE = "DELETE FROM nodes WHERE label = ? AND id = ?"
 
 NID = "(SELECT nid FROM nodes WHERE label = ? AND id = ?)"
 
+# The plain per-row form, each end looked up by a subquery: what the store did before it
+# resolved ends per batch (UPSERT_REL_BY_NID); bench/bulk_load.py's baseline runs it.
 UPSERT_REL = f"""
 INSERT INTO rels (type, src, dst, props) VALUES (?, {NID}, {NID}, ?)
 ON CONFLICT (src, type, dst) DO UPDATE SET props = excluded.props
 """
 
-NODE_EXISTS = "SELECT 1 FROM nodes WHERE label = ? AND id = ?"
+NIDS_BY_IDS = "SELECT id, nid FROM nodes WHERE label = ? AND id IN (SELECT value FROM json_each(?))"
+
+UPSERT_REL_BY_NID = """
+INSERT INTO rels (src, type, dst, props) VALUES (?, ?, ?, ?)
+ON CONFLICT (src, type, dst) DO UPDATE SET props = excluded.props
+"""
 
 GET_REL = f"SELECT props FROM rels WHERE type = ? AND src = {NID} AND dst = {NID}"
 
