@@ -811,20 +811,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     cache_dir = Path(tempfile.mkdtemp(prefix="bulk_load-data-", dir=args.workdir))
     data_path: str | None = None
     generation: dict[str, Any] = {}
-    if not args.no_cache:
-        data_path = str(cache_dir / "dataset.pickle")
-        console.print(f"generating {args.people:,} people and {args.knows:,} KNOWS (seed {args.seed}) ...", end=" ")
-        generation = spawn_worker(args, "data", "generate", data_path)
-        if generation.get("error"):
-            console.print(f"[red]failed[/]: {generation['error']}")
-            return 1
-        g = generation["generation"]
-        console.print(
-            f"{g['total_s']:.1f} s (" + ", ".join(f"{k.removesuffix('_s')} {v:.1f}" for k, v in g.items() if k != "total_s")
-            + f"), peak RSS {_mib(generation['rss_after_gen_kib'])} MiB; pickled in {generation['pickle_s']:.1f} s "
-            f"({generation['pickle_bytes'] / 2**20:,.0f} MiB); counts {generation['counts']}"
-        )
     try:
+        if not args.no_cache:
+            data_path = str(cache_dir / "dataset.pickle")
+            console.print(f"generating {args.people:,} people and {args.knows:,} KNOWS (seed {args.seed}) ...", end=" ")
+            generation = spawn_worker(args, "data", "generate", data_path)
+            if generation.get("error"):
+                console.print(f"[red]failed[/]: {generation['error']}")
+                return 1
+            g = generation["generation"]
+            console.print(
+                f"{g['total_s']:.1f} s ("
+                + ", ".join(f"{k.removesuffix('_s')} {v:.1f}" for k, v in g.items() if k != "total_s")
+                + f"), peak RSS {_mib(generation['rss_after_gen_kib'])} MiB; pickled in {generation['pickle_s']:.1f} s "
+                f"({generation['pickle_bytes'] / 2**20:,.0f} MiB); counts {generation['counts']}"
+            )
         _run_all(console, args, repeats, runs, data_path)
     finally:
         shutil.rmtree(cache_dir, ignore_errors=True)

@@ -25,6 +25,8 @@ from graphql import (
 )
 from strawberry.extensions import SchemaExtension
 
+from graphsvc.store.base import MAX_PAGE
+
 DEFAULT_FIRST = 20
 MULTIPLIERS = {"network": 500}
 
@@ -33,7 +35,8 @@ def _factor(field: FieldNode, variables: dict[str, Any]) -> int:
     for arg in field.arguments or ():
         if arg.name.value == "first":
             value = variables.get(arg.value.name.value) if isinstance(arg.value, VariableNode) else value_from_ast_untyped(arg.value)
-            return max(int(value), 1) if isinstance(value, int) else DEFAULT_FIRST
+            # above the page limit the resolver refuses it, naming the argument: count the limit
+            return min(max(int(value), 1), MAX_PAGE) if isinstance(value, int) else DEFAULT_FIRST
     return MULTIPLIERS.get(field.name.value, 1)
 
 
