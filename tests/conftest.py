@@ -121,3 +121,18 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         if reporter:
             reporter.write_line(f"GRAPHSVC_REQUIRE_NEO4J=1 but {len(skipped)} Neo4j tests were skipped", red=True)
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:  # type: ignore[no-untyped-def]
+    """Say how many tests ran against each store, so a run shows both were exercised."""
+    counts: dict[str, dict[str, int]] = {}
+    for outcome in ("passed", "failed", "skipped", "error"):
+        for report in terminalreporter.stats.get(outcome, []):
+            if getattr(report, "when", "call") not in ("call", "setup") or (outcome == "passed" and report.when != "call"):
+                continue
+            for backend in ("sqlite", "neo4j"):
+                if f"[{backend}" in report.nodeid:
+                    counts.setdefault(backend, {}).setdefault(outcome, 0)
+                    counts[backend][outcome] += 1
+    for backend, by_outcome in sorted(counts.items()):
+        terminalreporter.write_line(f"store {backend}: " + ", ".join(f"{n} {o}" for o, n in sorted(by_outcome.items())))
