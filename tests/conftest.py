@@ -18,7 +18,7 @@ import pytest
 from hypothesis import HealthCheck, settings
 
 from graphsvc.settings import Settings
-from graphsvc.store import BACKENDS, Store, backend_for, open_store
+from graphsvc.store import BACKENDS, Store, open_store
 
 ROOT = Path(__file__).resolve().parents[1]
 REQUIRE_NEO4J = os.environ.get("GRAPHSVC_REQUIRE_NEO4J") == "1"

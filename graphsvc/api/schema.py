@@ -257,7 +257,7 @@ async def _path(info: Info, ids: list[str]) -> ConnectionPath | None:
         return None  # someone on it is hidden from this caller
     grouped = await call(ctx.store.relationships_of, [(Label.PERSON, i) for i in ids[:-1]], [RelType.KNOWS])
     hops = []
-    for u, v, pu, pv in zip(ids, ids[1:], people, people[1:]):
+    for u, v, pu, pv in zip(ids, ids[1:], people, people[1:], strict=False):
         rel = next(r for r in grouped[(Label.PERSON, u)] if {r.start, r.end} == {u, v})
         hops.append(Hop(from_=t.Person(model=pu), to=t.Person(model=pv), trust=rel.props.get("trust", 0.5), context=rel.props.get("context")))
     return ConnectionPath(length=len(hops), people=[t.Person(model=p) for p in people], hops=hops)

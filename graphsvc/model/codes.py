@@ -8,7 +8,7 @@ group, two for a sub-major group, three for a minor group, four for a unit group
 from __future__ import annotations
 
 import re
-from functools import lru_cache
+from functools import lru_cache, cache
 from typing import Annotated
 
 import pycountry
@@ -18,7 +18,7 @@ _ISCO_SHAPE = re.compile(r"^[0-9]{1,4}$")
 _LANGUAGE_SHAPE = re.compile(r"^[a-z]{3}$")
 
 
-@lru_cache(maxsize=None)
+@cache
 def language_entry(code: str) -> object | None:
     """The ISO 639-3 entry for a three-letter code, or ``None`` if there is none."""
     return pycountry.languages.get(alpha_3=code)

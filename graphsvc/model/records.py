@@ -12,7 +12,7 @@ import json
 import re
 import unicodedata
 from datetime import datetime
-from functools import lru_cache
+from functools import lru_cache, cache
 from types import UnionType
 from typing import Any, Union, get_args, get_origin
 
@@ -47,7 +47,7 @@ def _model_in(annotation: Any) -> type[BaseModel] | None:
     return None
 
 
-@lru_cache(maxsize=None)
+@cache
 def _layout(model: type[BaseModel]) -> tuple[frozenset[str], dict[str, frozenset[str]]]:
     """A model's set-valued fields, and its nested-model fields with theirs."""
     sets = frozenset(name for name, f in model.model_fields.items() if _is_set(f.annotation))

@@ -40,7 +40,7 @@ from graphsvc.store.types import BatchResult, ErasureReport, NodeFilter, NodeKey
 
 
 
-def _DUMP(value: Any) -> str:  # noqa: N802 - a constant-like function
+def _DUMP(value: Any) -> str:
     """Compact JSON with sorted keys: equal values give equal text."""
     return orjson.dumps(value, option=orjson.OPT_SORT_KEYS).decode()
 
