@@ -12,7 +12,9 @@ from enum import Enum
 from typing import Annotated, Any
 
 import strawberry
-from strawberry.extensions import MaxAliasesLimiter, MaxTokensLimiter, ParserCache, QueryDepthLimiter, ValidationCache
+from strawberry.extensions import AddValidationRules, MaxTokensLimiter, ParserCache, ValidationCache
+from strawberry.extensions.max_aliases import create_validator as alias_rule
+from strawberry.extensions.query_depth_limiter import create_validator as depth_rule
 from strawberry.extensions.disable_introspection import DisableIntrospection
 from strawberry.scalars import JSON
 from strawberry.types import Info
@@ -346,12 +348,13 @@ class Mutation:
 
 def build_schema(*, introspection: bool = True, max_depth: int = 10, max_aliases: int = 15, max_tokens: int = 1000,
                  max_cost: int = 10_000) -> strawberry.Schema:
-    # factories: a fresh extension per request; the parser and validation caches are shared
+    # Factories give a fresh extension per request. The validation rules are made once, here:
+    # the validation cache is keyed by them, so rules made per request would never hit it.
+    rules = [depth_rule(max_depth, None, None), alias_rule(max_aliases)]
     extensions: list[Any] = [
         lambda: ParserCache(maxsize=256),
         lambda: ValidationCache(maxsize=256),
-        lambda: QueryDepthLimiter(max_depth=max_depth),
-        lambda: MaxAliasesLimiter(max_alias_count=max_aliases),
+        lambda: AddValidationRules(rules),
         lambda: MaxTokensLimiter(max_token_count=max_tokens),
         lambda: CostLimiter(max_cost=max_cost),
     ]

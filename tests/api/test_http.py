@@ -170,3 +170,14 @@ def test_introspection_is_off_outside_development_mode(store) -> None:  # type: 
 
     with pytest.raises(ConfigurationError):
         create_app(Settings(introspection=True), store=store)
+
+
+def test_validation_is_cached_across_requests(live: Live) -> None:
+    from strawberry.extensions.validation_cache import _get_validate_cache
+
+    cache = _get_validate_cache(256)
+    query = '{ person(key: "amal") { name } }'
+    live.data(query)
+    hits = cache.cache_info().hits
+    live.data(query)
+    assert cache.cache_info().hits == hits + 1
