@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import gc
+import itertools
 import json
 import os
 import random
@@ -290,7 +291,7 @@ def _base_paths(store: Any, v: dict[str, Any]) -> Any:
     out = []
     for p in paths:
         trusts = []
-        for u, w in zip(p, p[1:]):
+        for u, w in itertools.pairwise(p):
             rel = next(r for r in grouped[(Label.PERSON, u)] if {r.start, r.end} == {u, w})
             trusts.append(rel.props.get("trust", 0.5))
         out.append((len(p) - 1, trusts))
@@ -588,7 +589,8 @@ def _frame_group(frame: str) -> str:
 
 
 #: Where a sample's time goes: the leaf-most frame whose group is listed decides; other
-#: stdlib frames (enum, weakref, contextlib, ...) are transparent and charged to their caller.
+#: stdlib frames (enum, weakref, contextlib, ...) and generated code (<string>: namedtuple,
+#: dataclass methods) are transparent and charged to their caller.
 LAYERS = {
     "graphsvc.store": "store code + SQLite engine (graphsvc.store)",
     "neo4j": "Neo4j driver (bolt, packstream)",
@@ -617,12 +619,24 @@ LAYERS = {
 }
 #: Leaf frames that are a thread waiting, not working (py-spy cannot always tell).
 IDLE_LEAVES = ("Condition.wait", "Queue.get", "Event.wait", "EpollSelector.select", "select (", "_wait_for_tstate_lock")
+#: Leaf frames that are a thread blocked reading a Neo4j answer (the GIL is released).
+NEO4J_WAIT_LEAVES = ("BoltSocketBase._wait_for_io",)
+#: asyncio's self-pipe, written by a pool thread handing a result back and read by the loop.
+HANDOFF_LEAVES = ("_write_to_self", "_read_from_self", "call_soon_threadsafe")
+HANDOFF = "thread-pool hand-off (anyio, threading, queue)"
+
+
+def _short(frame: str) -> str:
+    name, _, where = frame.partition(" (")
+    where = where.rstrip(")").replace(str(ROOT) + "/", "").split("site-packages/")[-1].split("/lib/python3.11/")[-1]
+    return f"{name} ({where})"
 
 
 def summarize_profile(path: Path, rate: int, seconds: float, top: int = 12) -> dict[str, Any]:
     """Collapsed stacks (py-spy raw, all threads) -> the share of busy samples by layer
-    (see LAYERS) and by leaf function; waits (IDLE_LEAVES) are counted apart."""
-    busy = idle = 0
+    (see LAYERS) and by leaf function. Threads waiting (IDLE_LEAVES) and blocked on a
+    Neo4j answer (NEO4J_WAIT_LEAVES) are counted apart."""
+    busy = idle = neo4j_wait = 0
     layers: Counter[str] = Counter()
     leaves: Counter[str] = Counter()
     for line in path.read_text(errors="replace").splitlines():
@@ -631,8 +645,12 @@ def summarize_profile(path: Path, rate: int, seconds: float, top: int = 12) -> d
             continue
         count = int(n)
         frames = stack.split(";")
-        if any(frames[-1].startswith(w) or w in frames[-1] for w in IDLE_LEAVES):
+        leaf = frames[-1]
+        if any(leaf.startswith(w) or w in leaf for w in IDLE_LEAVES):
             idle += count
+            continue
+        if leaf.startswith(NEO4J_WAIT_LEAVES):
+            neo4j_wait += count
             continue
         busy += count
         layer = "other"
@@ -641,13 +659,17 @@ def summarize_profile(path: Path, rate: int, seconds: float, top: int = 12) -> d
             if group in LAYERS:
                 layer = LAYERS[group]
                 break
-            if not group.startswith("stdlib."):
+            if not group.startswith(("stdlib.", "<")):  # <string>: namedtuple and dataclass methods
                 layer = group
                 break
+        if any(h in leaf for h in HANDOFF_LEAVES) or (layer == LAYERS["stdlib.asyncio"] and "WorkerThread.run" in stack):
+            layer = HANDOFF
         layers[layer] += count
-        leaves[frames[-1].replace(str(ROOT) + "/", "").split("site-packages/")[-1]] += count
-    out: dict[str, Any] = {"busy_samples": busy, "idle_samples": idle,
-                           "busy_threads_avg": busy / (rate * seconds) if seconds else None}
+        leaves[_short(leaf)] += count
+    total = rate * seconds
+    out: dict[str, Any] = {"busy_samples": busy, "idle_samples": idle, "neo4j_wait_samples": neo4j_wait,
+                           "busy_threads_avg": busy / total if total else None,
+                           "neo4j_wait_threads_avg": neo4j_wait / total if total else None}
     if busy:
         out["by_layer_pct"] = {k: round(100.0 * v / busy, 1) for k, v in layers.most_common()}
         out["by_leaf_function_pct"] = {k: round(100.0 * v / busy, 1) for k, v in leaves.most_common(top)}
@@ -857,17 +879,18 @@ async def _profile(server: Server, token: str, sc: Scenario, inputs: Inputs, arg
     rate = 250
     cmd = [exe, "record", "--pid", str(server.proc.pid), "--duration", str(secs), "--rate", str(rate),
            "--format", "raw", "--full-filenames", "--nonblocking", "--output", str(raw)]
-    spy = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    spy = await asyncio.create_subprocess_exec(*cmd, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE)
     await asyncio.sleep(0.3)
     async with _client(server, args.concurrency) as client:
         load = await drive(client, _headers(token), sc, inputs, secs + 1.0, args.concurrency, args.seed + 3)
-    _, err = await asyncio.to_thread(spy.communicate, timeout=secs + 60)
+    _, err = await asyncio.wait_for(spy.communicate(), timeout=secs + 60)
     if spy.returncode != 0 or not raw.exists():
         return {"error": f"py-spy exited with {spy.returncode}: {err.decode(errors='replace')[-300:]}"}
     summary = summarize_profile(raw, rate, secs)
     top = ", ".join(f"{k} {v}%" for k, v in list(summary.get("by_layer_pct", {}).items())[:8])
     return {"raw": str(raw.relative_to(ROOT)), "seconds": secs, "rate_under_profiler": load["rate"], **summary,
-            "summary_line": (f"{summary['busy_samples']} busy samples ({summary['busy_threads_avg']:.2f} threads busy on average) "
+            "summary_line": (f"{summary['busy_samples']} busy samples ({summary['busy_threads_avg']:.2f} threads busy, "
+                             f"{summary['neo4j_wait_threads_avg']:.2f} waiting for Neo4j on average) "
                              f"-> {raw.relative_to(ROOT)}; by layer: {top}")}
 
 

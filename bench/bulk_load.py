@@ -675,6 +675,20 @@ def summarize(runs: list[dict[str, Any]], backend: str) -> dict[str, Any]:
     if "rows_per_s" in b and "rows_per_s" in st:
         summary["ratio"] = st["rows_per_s"] / b["rows_per_s"]
         summary["ratio_ok"] = summary["ratio"] >= RATIO_TARGET
+        # Noise checks. Paired: each repeat's two sides ran back to back, so their ratio
+        # cancels slow drifts in the machine's load. CPU: the loading process's own CPU,
+        # which other work on the machine hardly changes (for SQLite, nearly all the work;
+        # for Neo4j only the client's part, so not comparable as a ratio of loads).
+        pairs = []
+        for r in range(max(b["runs"], st["runs"])):
+            one = {x["side"]: x for x in runs if x["store"] == backend and x.get("repeat") == r and "seconds" in x and not x.get("error")}
+            if len(one) == 2:
+                pairs.append((one["baseline"], one["store"]))
+        if pairs:
+            summary["paired_ratio"] = statistics.median(bb["seconds"] / ss["seconds"] for bb, ss in pairs)
+            summary["paired_ratios"] = [bb["seconds"] / ss["seconds"] for bb, ss in pairs]
+            if backend == "sqlite":
+                summary["cpu_ratio"] = statistics.median(bb["client_cpu_s"] / ss["client_cpu_s"] for bb, ss in pairs)
     if backend == "neo4j" and "seconds" in st:
         summary["store_under_60s"] = st["seconds"] < NEO4J_TARGET_S
         summary["store_s_per_1_1m_rows"] = 1_100_000 / st["rows_per_s"]
@@ -723,6 +737,10 @@ def print_report(console: Any, info: dict[str, Any], args: argparse.Namespace, s
             f"{summary['backend']}: store/baseline rows/s = {summary['ratio']:.2f} "
             f"(target ≥ {RATIO_TARGET}: {'[green]met[/]' if ok else '[red]NOT met[/]'})"
         )
+        if len(summary.get("paired_ratios", ())) > 1:
+            line += f"; per repeat {' '.join(f'{x:.2f}' for x in summary['paired_ratios'])}, median {summary['paired_ratio']:.2f}"
+        if "cpu_ratio" in summary:
+            line += f"; by CPU time {summary['cpu_ratio']:.2f}"
         if "store_under_60s" in summary:
             met = summary["store_under_60s"]
             line += (

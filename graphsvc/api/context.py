@@ -6,6 +6,7 @@ request's lookups into one store call per label and drops what the policy hides.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import partial
@@ -44,8 +45,13 @@ class Context:
         return await loader.load(id)
 
     async def nodes(self, label: Label, ids: Sequence[str]) -> list[Node]:
-        found = [await self.node(label, id) for id in ids]
+        """The visible ones of these nodes, in order, loaded in one batch."""
+        found = await asyncio.gather(*(self.node(label, id) for id in ids))
         return [n for n in found if n is not None]
+
+    async def nodes_or_none(self, label: Label, ids: Sequence[str]) -> list[Node | None]:
+        """These nodes (``None`` where missing or hidden), in order, loaded in one batch."""
+        return list(await asyncio.gather(*(self.node(label, id) for id in ids)))
 
     async def _load_nodes(self, label: Label, ids: list[str]) -> list[Node | None]:
         found = await call(self.store.get_many, label, ids)

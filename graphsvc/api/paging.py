@@ -49,17 +49,18 @@ async def acquaintances(info: Info, person_id: str, first: int, after: str | Non
     if after:
         key, id = decode_cursor(after)
         ranked = [t for t in ranked if (t[0], t[1]) > (float(key or 0), id)]
-    edges = []
-    for neg_trust, other, rel in ranked:
-        if len(edges) > first:
-            break
-        node = await ctx.node(Label.PERSON, other)
-        if node is None:  # hidden from this caller
-            continue
-        edges.append(Edge(
-            node=Acquaintance(person=Person(model=node), trust=-neg_trust, context=rel.props.get("context"), since=rel.props.get("since")),
-            cursor=encode_cursor(repr(neg_trust), other),
-        ))
+    edges: list[Edge[Acquaintance]] = []
+    start = 0
+    while len(edges) <= first and start < len(ranked):  # load in batches; hidden people are skipped
+        chunk = ranked[start:start + first + 1 - len(edges)]
+        start += len(chunk)
+        nodes = await ctx.nodes_or_none(Label.PERSON, [other for _, other, _ in chunk])
+        for (neg_trust, other, rel), node in zip(chunk, nodes, strict=True):
+            if node is not None:
+                edges.append(Edge(
+                    node=Acquaintance(person=Person(model=node), trust=-neg_trust, context=rel.props.get("context"), since=rel.props.get("since")),
+                    cursor=encode_cursor(repr(neg_trust), other),
+                ))
     return Connection(
         edges=edges[:first],
         page_info=PageInfo(has_next_page=len(edges) > first, has_previous_page=after is not None,

@@ -6,6 +6,7 @@ access policy); marked fields (contact, sensitive) are guarded by one permission
 
 from __future__ import annotations
 
+import asyncio
 from datetime import date
 from typing import Annotated, Any, Generic, TypeVar
 
@@ -141,13 +142,10 @@ class Acquaintance:
 
 async def _ends(info: Info, label: Label, id: str, rel_type: RelType, other: Label) -> list[tuple[Any, dict]]:
     ctx: Context = info.context
-    out = []
-    for rel in await ctx.rels(label, id, frozenset({rel_type})):
-        other_id = rel.end if (rel.start_label, rel.start) == (label, id) else rel.start
-        node = await ctx.node(other, other_id)
-        if node is not None:
-            out.append((node, rel.props))
-    return out
+    rels = await ctx.rels(label, id, frozenset({rel_type}))
+    others = [rel.end if (rel.start_label, rel.start) == (label, id) else rel.start for rel in rels]
+    nodes = await asyncio.gather(*(ctx.node(other, o) for o in others))  # one batch, not one call each
+    return [(node, rel.props) for node, rel in zip(nodes, rels, strict=True) if node is not None]
 
 
 @strawberry.type
@@ -217,9 +215,10 @@ class Person(Node):
     @strawberry.field
     async def affiliations(self, info: Info) -> list[Affiliation]:
         ctx: Context = info.context
+        rels = await ctx.rels(Label.PERSON, self.model.id, frozenset({RelType.AFFILIATED_WITH}))
+        nodes = await asyncio.gather(*(ctx.node(rel.end_label, rel.end) for rel in rels))  # type: ignore[arg-type]
         out = []
-        for rel in await ctx.rels(Label.PERSON, self.model.id, frozenset({RelType.AFFILIATED_WITH})):
-            node = await ctx.node(rel.end_label, rel.end)  # type: ignore[arg-type]
+        for rel, node in zip(rels, nodes, strict=True):
             if node is None:
                 continue
             org = Organization(model=node) if rel.end_label is Label.ORGANIZATION else None

@@ -8,7 +8,7 @@ group, two for a sub-major group, three for a minor group, four for a unit group
 from __future__ import annotations
 
 import re
-from functools import lru_cache, cache
+from functools import cache
 from typing import Annotated
 
 import pycountry

@@ -12,7 +12,7 @@ import json
 import re
 import unicodedata
 from datetime import datetime
-from functools import lru_cache, cache
+from functools import cache
 from types import UnionType
 from typing import Any, Union, get_args, get_origin
 
