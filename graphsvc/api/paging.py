@@ -26,13 +26,12 @@ async def node_connection(info: Info, label: Label, flt: NodeFilter, first: int,
     if label is Label.PERSON and (viewer := ctx.policy.directory_viewer()) is not None:
         flt = NodeFilter(**{**flt.__dict__, "directory_or": viewer})
     page = await call(ctx.store.list_nodes, label, flt, first=first, after=after, order=order)
-    total = await call(ctx.store.count_nodes, label, flt)
     edges = [Edge(node=wrap(n), cursor=c) for n, c in zip(page.items, page.cursors, strict=True)]
     return Connection(
         edges=edges,
         page_info=PageInfo(has_next_page=page.has_next_page, has_previous_page=after is not None,
                            start_cursor=page.cursors[0] if page.cursors else None, end_cursor=page.end_cursor),
-        total_count=total,
+        counter=lambda: call(ctx.store.count_nodes, label, flt),
     )
 
 
@@ -65,5 +64,4 @@ async def acquaintances(info: Info, person_id: str, first: int, after: str | Non
         edges=edges[:first],
         page_info=PageInfo(has_next_page=len(edges) > first, has_previous_page=after is not None,
                            start_cursor=edges[0].cursor if edges else None, end_cursor=edges[:first][-1].cursor if edges else None),
-        total_count=None,
     )

@@ -7,6 +7,7 @@ access policy); marked fields (contact, sensitive) are guarded by one permission
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from datetime import date
 from typing import Annotated, Any, Generic, TypeVar
 
@@ -87,7 +88,11 @@ class Edge(Generic[T]):
 class Connection(Generic[T]):
     edges: list[Edge[T]]
     page_info: PageInfo
-    total_count: int | None = strawberry.field(description="How many match, when cheap to count.")
+    counter: strawberry.Private[Callable[[], Awaitable[int]] | None] = None
+
+    @strawberry.field(description="How many match, when cheap to count (counted only when asked for).")
+    async def total_count(self) -> int | None:
+        return None if self.counter is None else await self.counter()
 
 
 @strawberry.type

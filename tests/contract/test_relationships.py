@@ -85,3 +85,12 @@ def test_directed_relationships_and_both_affiliation_targets(two: Store) -> None
     assert [r.start for r in two.relationships(Label.LANGUAGE, "ara")] == ["a"]
     assert [(r.start, r.end) for r in two.relationships(Label.NEIGHBORHOOD, "n2", [RelType.ADJACENT_TO])] == [("n1", "n2")]
     assert two.relationships(Label.NEIGHBORHOOD, "n1", [RelType.LOCATED_IN])[0].start == "i1"
+
+
+def test_relationships_of_both_ends_at_once_lists_each_once(two: Store) -> None:
+    two.upsert(node(Label.ORGANIZATION, id="o1", name="Hospital", kind="employer"))
+    two.connect(rel("AFFILIATED_WITH", "a", "o1", end_label="Organization"))
+    grouped = two.relationships_of([(Label.PERSON, "a"), (Label.ORGANIZATION, "o1"), (Label.PERSON, "b")])
+    assert [r.end for r in grouped[(Label.PERSON, "a")]] == ["o1"]
+    assert [r.start for r in grouped[(Label.ORGANIZATION, "o1")]] == ["a"]
+    assert grouped[(Label.PERSON, "b")] == []
