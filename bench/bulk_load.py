@@ -774,7 +774,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     p.add_argument("--stores", default="sqlite,neo4j", help="comma-separated: sqlite, neo4j (default both)")
     p.add_argument("--neo4j-uri", default=os.environ.get("NEO4J_URI", "bolt://127.0.0.1:7697"))
     p.add_argument("--repeat", type=int, default=None,
-                   help="runs per side and store (default: 3 for sqlite, 1 for neo4j, to stay under ~10 min)")
+                   help="runs per side and store (default: 3 for sqlite, 1 for neo4j; ~20 min at full size on 2 cores)")
     p.add_argument("--neo4j-repeat", type=int, default=None, help="runs per side for neo4j (default: --repeat, else 1)")
     p.add_argument("--batch-size", type=int, default=DEFAULT_BATCH, help=f"rows per batch/transaction (default {DEFAULT_BATCH})")
     p.add_argument("--seed", type=int, default=42)
@@ -786,6 +786,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     p.add_argument("--no-cache", action="store_true",
                    help="generate the data in every worker instead of once (slow: ~70 s per worker at full size)")
     p.add_argument("--no-json", action="store_true", help="do not write bench/results/bulk_load-<timestamp>.json")
+    p.add_argument("--report", metavar="JSON", help="print the report of an earlier run's JSON file again, and exit")
     p.add_argument("--worker", help=argparse.SUPPRESS)
     p.add_argument("--worker-out", help=argparse.SUPPRESS)
     p.add_argument("--data", help=argparse.SUPPRESS)
@@ -807,6 +808,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     from rich.console import Console
 
     console = Console(width=None if sys.stdout.isatty() else 200)
+    if args.report:
+        return reprint(console, Path(args.report))
     info = machine()
     console.print(
         f"[bold]machine[/]: nproc={info['nproc']}, memory {info['mem_total_gib']} GiB, CPU {info['cpu_model']}, "
@@ -871,6 +874,25 @@ def main(argv: Sequence[str] | None = None) -> int:
         console.print(f"wrote {path.relative_to(ROOT)}")
     failed = any(r.get("error") for r in runs)
     return 1 if failed else 0
+
+
+def reprint(console: Any, path: Path) -> int:
+    """The report of an earlier run, from its JSON file (summaries recomputed from the runs)."""
+    saved = json.loads(path.read_text())
+    info, params, runs = saved["machine"], saved["params"], saved["runs"]
+    args = argparse.Namespace(**{"sqlite_pragma": [], **params})
+    console.print(
+        f"[bold]{path.name}[/]: nproc={info['nproc']}, memory {info['mem_total_gib']} GiB, CPU {info['cpu_model']}, "
+        f"Python {info['python']}, SQLite {info['sqlite']}; code {info.get('git_head', '?')} "
+        f"({info.get('source_at_start', '?')}); repeats {saved.get('repeats')}"
+    )
+    summaries = [summarize(runs, backend) for backend in params["stores"]]
+    print_report(console, info, args, summaries)
+    changed = source_changes(info, runs) if "source_files_at_start" in info else []
+    if changed:
+        which = ", ".join(f"{r['store']} {r['side']} #{r.get('repeat', 0) + 1}" for r in runs if r.get("source_changed"))
+        console.print(f"[red]warning[/]: the load path's source changed during the run ({', '.join(changed)}): {which}")
+    return 0
 
 
 def _run_all(console: Any, args: argparse.Namespace, repeats: dict[str, int], runs: list[dict[str, Any]], data_path: str | None) -> None:
