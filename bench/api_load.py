@@ -29,12 +29,10 @@ import os
 import random
 import resource
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import unicodedata
 from collections import Counter
@@ -45,6 +43,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.bulk_load import RESULTS_DIR, ROOT, git_head, machine, peak_rss_kib
+from tests.support import Counting, free_port
 
 
 def source_digest() -> str:
@@ -506,12 +505,6 @@ async def drive(client: Any, headers: dict[str, str], sc: Scenario, inputs: Inpu
 # ---------------------------------------------------------------------------- the API server
 
 
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 class Server:
     """``graphsvc serve`` in its own process, on a free loopback port."""
 
@@ -677,27 +670,6 @@ def summarize_profile(path: Path, rate: int, seconds: float, top: int = 12) -> d
 
 
 # ---------------------------------------------------------------------------- store calls
-
-
-class Counting:
-    """The store, counting the calls made to it (as tests/api/test_batching.py does)."""
-
-    def __init__(self, store: Any) -> None:
-        self._store = store
-        self.calls: Counter[str] = Counter()
-        self._lock = threading.Lock()
-
-    def __getattr__(self, name: str) -> Any:
-        target = getattr(self._store, name)
-        if not callable(target):
-            return target
-
-        def counted(*args: Any, **kwargs: Any) -> Any:
-            with self._lock:
-                self.calls[name] += 1
-            return target(*args, **kwargs)
-
-        return counted
 
 
 async def check_and_count(store: Any, token: str, server_url: str, inputs: Inputs, seed: int, samples: int) -> dict[str, Any]:

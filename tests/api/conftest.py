@@ -3,7 +3,6 @@ a token for every role."""
 
 from __future__ import annotations
 
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -20,6 +19,7 @@ from graphsvc.model import Label
 from graphsvc.settings import Settings
 from graphsvc.store import Store
 from tests.factories import knows, node, person, rel
+from tests.support import free_port
 
 
 def seed(store: Store) -> None:
@@ -60,12 +60,6 @@ class Live:
         body = response.json()
         assert response.status_code == 200 and "errors" not in body, body
         return body["data"]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture

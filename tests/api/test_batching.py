@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections import Counter
 from collections.abc import Iterator
-from typing import Any
 
 import httpx
 import pytest
@@ -16,29 +14,8 @@ from graphsvc.auth import issue_token
 from graphsvc.model import Label
 from graphsvc.settings import Settings
 from graphsvc.store import Store
-from tests.api.conftest import free_port
+from tests.support import Counting, free_port
 from tests.factories import node, person, rel
-
-
-class Counting:
-    """The real store, counting the calls made to it (nothing is faked)."""
-
-    def __init__(self, store: Store) -> None:
-        self._store = store
-        self.calls: Counter[str] = Counter()
-        self._lock = threading.Lock()
-
-    def __getattr__(self, name: str) -> Any:
-        target = getattr(self._store, name)
-        if not callable(target):
-            return target
-
-        def counted(*args: Any, **kwargs: Any) -> Any:
-            with self._lock:
-                self.calls[name] += 1
-            return target(*args, **kwargs)
-
-        return counted
 
 
 @pytest.fixture
