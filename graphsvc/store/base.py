@@ -148,7 +148,11 @@ class Store(ABC):
 
     @abstractmethod
     def _expand(self, keys: Iterable[NodeKey], types: frozenset[RelType]) -> list[RelRow]:
-        """Every relationship of one of ``types`` touching one of ``keys`` (either end)."""
+        """Every relationship of one of ``types`` touching one of ``keys`` (either end).
+
+        A relationship whose two ends are both among ``keys`` under different labels may
+        come back twice; :meth:`relationships_of` and ``_bfs`` key rows, so each counts once.
+        """
 
     @abstractmethod
     def _scan(self, labels: frozenset[Label], types: frozenset[RelType]) -> tuple[Iterable[tuple[Label, dict[str, Any]]], Iterable[RelRow]]:
