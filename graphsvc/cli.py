@@ -2,36 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
+from graphsvc import cli_data
 from graphsvc.auth import ApiRole, issue_token
-from graphsvc.errors import GraphsvcError
+from graphsvc.cli_common import StoreOption, console, err_console, run_server
+from graphsvc.cli_common import errors_as_messages as _errors_as_messages
 from graphsvc.model import Label
 from graphsvc.settings import Settings
 from graphsvc.store import open_store
 
 app = typer.Typer(help="graphsvc: a graph service for intercultural mentorship programs.", no_args_is_help=True)
-console = Console()
-err_console = Console(stderr=True)
-
-
-@contextmanager
-def _errors_as_messages() -> Iterator[None]:
-    """graphsvc's errors end the command with a one-line message, never a traceback."""
-    try:
-        yield
-    except GraphsvcError as exc:
-        err_console.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(1) from None
-
-
-StoreOption = Annotated[str | None, typer.Option("--store", "-s", help="Store URI (default: GRAPHSVC_STORE_URI or sqlite:///./graphsvc.db).")]
 
 
 @app.command()
@@ -99,30 +83,31 @@ def serve(
     dev: Annotated[bool, typer.Option("--dev", help="Development mode: GraphiQL and introspection on.")] = False,
 ) -> None:
     """Serve the GraphQL API at /graphql (health at /healthz, readiness at /readyz)."""
-    import uvicorn
-
-    from graphsvc.api.app import create_app
-
     overrides: dict[str, object] = {"dev_mode": dev} if dev else {}
     if store:
         overrides["store_uri"] = store
     with _errors_as_messages():
-        api = create_app(Settings(**overrides))  # type: ignore[arg-type]
-    from graphsvc.logs import configure
-
-    configure()
-    console.print(f"graphsvc on http://{host}:{port}/graphql{' (GraphiQL: open it in a browser)' if dev else ''}")
-    uvicorn.run(api, host=host, port=port, log_level="warning", access_log=False)  # requests are logged as JSON by graphsvc
+        settings = Settings(**overrides)  # type: ignore[arg-type]
+        run_server(settings, host, port)
 
 
 @app.command("export-schema")
-def export_schema(path: Annotated[str, typer.Argument(help="Where to write the SDL.")] = "schema/schema.graphql") -> None:
-    """Write the GraphQL SDL (checked in at schema/schema.graphql)."""
-    from graphsvc.api.schema import sdl
+def export_schema(schema_dir: Annotated[str, typer.Argument(help="Where to write the schemas.")] = "schema") -> None:
+    """Write the GraphQL SDL and the bundle's JSON Schema (checked in under schema/)."""
+    from pathlib import Path
 
-    with open(path, "w", encoding="utf-8") as out:
-        out.write(sdl())
+    from graphsvc.api.schema import sdl
+    from loaders.bundle import write_json_schema
+
+    path = Path(schema_dir) / "schema.graphql"
+    path.write_text(sdl(), encoding="utf-8")
     console.print(f"wrote {path}")
+    console.print(f"wrote {write_json_schema(Path(schema_dir))}")
+
+
+app.command("load")(cli_data.load)
+app.command("export")(cli_data.export)
+app.command("demo")(cli_data.demo)
 
 
 if __name__ == "__main__":

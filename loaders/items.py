@@ -1,0 +1,62 @@
+"""What readers produce: raw items with where they came from, and problems with where they are."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from graphsvc.model import Label, RelType
+
+
+class Severity(StrEnum):
+    ERROR = "error"  # the row is not stored (and, by default, nothing is)
+    WARNING = "warning"  # the row is stored, but something in it was dropped or guessed; reported
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """Something wrong with the source: ``file`` and ``row`` (1-based data row; the line for
+    CSV, the position in the array for JSON), ``column`` (the field), ``value`` and why."""
+
+    file: str
+    row: int | None
+    column: str | None
+    value: Any
+    reason: str
+    severity: Severity = Severity.ERROR
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "file": self.file,
+            "row": self.row,
+            "column": self.column,
+            "value": None if self.value is None else str(self.value),
+            "reason": self.reason,
+            "severity": self.severity.value,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Item:
+    """One node (``kind`` is a :class:`Label`) or relationship (a :class:`RelType`), raw.
+
+    ``data`` is what :func:`graphsvc.model.parse_node` takes for a node (the model's
+    nested form: ``{"id": ..., "name": ..., "consent": {"matching": true}}``) or what
+    :func:`graphsvc.model.parse_rel` takes for a relationship (``{"type", "start", "end",
+    "start_label"?, "end_label"?, "props"}``). ``raw`` is the source row as read, written
+    to the rejects file when the row is rejected.
+    """
+
+    kind: Label | RelType
+    data: dict[str, Any]
+    file: str
+    row: int | None
+    raw: dict[str, Any] | None = field(default=None, compare=False)
+    #: a node the source only refers to (a language code in a person's row): created if it
+    #: is neither in the source nor in the store, never overwriting what is there
+    implied: bool = False
+
+    @property
+    def is_node(self) -> bool:
+        return isinstance(self.kind, Label)
