@@ -173,3 +173,17 @@ def test_bundle_entries_are_located(tmp_path: Path) -> None:
     entries = list(read_bundle(path))
     problems = {(p.file, p.row, p.column) for p in problems_of(entries)}
     assert problems == {("b.json", None, "pets"), ("b.json#people", 2, None), ("b.json#relationships", 1, "type")}
+
+
+def test_every_column_and_file_is_documented() -> None:
+    from loaders.columns import NODE_FILES, REL_FILES, node_columns, rel_columns
+
+    doc = (ROOT / "docs" / "import-formats.md").read_text(encoding="utf-8")
+    for label, stem in NODE_FILES.items():
+        assert f"`{stem}.csv`" in doc
+        for column in node_columns(label)[0]:
+            assert f"`{column}`" in doc, f"{stem}.csv column {column} is not in docs/import-formats.md"
+    for type, stem in REL_FILES.items():
+        assert f"`{stem}.csv`" in doc
+        for column in rel_columns(type):
+            assert f"`{column}`" in doc, f"{stem}.csv column {column} is not in docs/import-formats.md"

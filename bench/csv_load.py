@@ -1,0 +1,177 @@
+"""CSV load benchmark: ``graphsvc load`` of a CSV folder against the store's own bulk upsert.
+
+    .venv/bin/python -m bench.csv_load [--people 100000] [--knows 1000000]
+        [--stores sqlite,neo4j] [--neo4j-uri bolt://127.0.0.1:7697] [--repeat 1] [--seed 42]
+
+The synthetic graph of ``bench.bulk_load`` (people, languages, interests; SPEAKS,
+INTERESTED_IN, KNOWS) is written once as a graphsvc CSV folder (untimed, cached in the
+work folder). Then, for each store, in fresh subprocesses, on the same rows:
+
+* **loader**: ``loaders.pipeline.load(store, loaders.sources.read(folder))``, everything
+  a ``graphsvc load`` does (read and parse the CSV, validate every row with the model,
+  check ids and ends, spool, write in batches), timed from the first byte read;
+* **bulk**: ``store.bulk_upsert(nodes, rels)`` of the same rows, already model objects
+  (unpickled before the clock starts): the store's own speed, the baseline.
+
+Reported: seconds (median of ``--repeat``), rows/s, the loader/bulk time ratio (target at
+most 1.3) and each process's peak RSS (target for the loader: under 1.5 GB).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import pickle
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from bench.bulk_load import RESULTS_DIR, ROOT, generate, git_head, machine, peak_rss_kib
+
+RATIO_TARGET = 1.3
+RSS_TARGET_MIB = 1536
+
+
+def _paths(args: argparse.Namespace) -> tuple[Path, Path]:
+    stem = f"csvload-{args.people}-{args.knows}-{args.seed}"
+    return Path(args.workdir) / f"{stem}.pickle", Path(args.workdir) / stem
+
+
+def prepare(args: argparse.Namespace) -> dict[str, Any]:
+    """Generate the data (model objects, pickled) and write it as a CSV folder, once."""
+    from loaders.csv_folder import CsvFolderWriter
+
+    pickled, folder = _paths(args)
+    if pickled.exists() and (folder / ".complete").exists():
+        with pickled.open("rb") as f:
+            counts = pickle.load(f).counts()
+        return {"cached": True, "counts": counts}
+    data, timings = generate(args.people, args.knows, args.seed)
+    with pickled.open("wb") as f:
+        pickle.dump(data, f, protocol=pickle.HIGHEST_PROTOCOL)
+    t = time.perf_counter()
+    with CsvFolderWriter(folder, include_hidden=True) as writer:
+        for node in data.nodes:
+            writer.node(node)
+        for rel in data.rels:
+            writer.rel(rel)
+    (folder / ".complete").write_text("")
+    return {"cached": False, "counts": data.counts(), "generate_s": timings["total_s"], "write_csv_s": time.perf_counter() - t}
+
+
+def _open(args: argparse.Namespace, backend: str, tmp: Path) -> Any:
+    from graphsvc.store import open_store
+
+    if backend == "sqlite":
+        return open_store(f"sqlite:///{tmp}/bench.db")
+    store = open_store(args.neo4j_uri)
+    store.clear()
+    return store
+
+
+def run_worker(args: argparse.Namespace) -> dict[str, Any]:
+    """One timed load in this (fresh) process."""
+    from graphsvc.model import Label
+
+    pickled, folder = _paths(args)
+    with tempfile.TemporaryDirectory(dir=args.workdir) as tmp:
+        store = _open(args, args.worker_backend, Path(tmp))
+        try:
+            if args.worker_side == "bulk":
+                with pickled.open("rb") as f:
+                    data = pickle.load(f)
+                nodes, rels = data.nodes, data.rels
+                del data
+                t0, c0 = time.perf_counter(), os.times()
+                result = store.bulk_upsert(nodes, rels)
+                seconds = time.perf_counter() - t0
+                rows = result.created + result.updated + result.unchanged + result.rels_written
+            else:
+                from loaders.pipeline import load
+                from loaders.sources import read
+
+                t0, c0 = time.perf_counter(), os.times()
+                report = load(store, read(folder))
+                seconds = time.perf_counter() - t0
+                if report.errors:
+                    raise SystemExit(f"the loader found errors in generated data: {report.errors[:3]}")
+                rows = report.created + report.updated + report.unchanged + report.implied_created + report.rels_written
+            c1 = os.times()
+            stored = store.count_nodes(Label.PERSON)
+        finally:
+            if args.worker_backend == "neo4j":
+                store.clear()
+            store.close()
+    return {"seconds": seconds, "rows": rows, "people_stored": stored, "peak_rss_mib": peak_rss_kib() / 1024,
+            "cpu_s": (c1.user - c0.user) + (c1.system - c0.system)}
+
+
+def spawn(args: argparse.Namespace, backend: str, side: str) -> dict[str, Any]:
+    command = [sys.executable, "-m", "bench.csv_load", "--worker-backend", backend, "--worker-side", side,
+               "--people", str(args.people), "--knows", str(args.knows), "--seed", str(args.seed),
+               "--workdir", args.workdir, "--neo4j-uri", args.neo4j_uri]
+    done = subprocess.run(command, capture_output=True, text=True, cwd=ROOT, check=False)
+    if done.returncode != 0:
+        raise SystemExit(f"{backend} {side} worker failed:\n{done.stderr[-3000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--people", type=int, default=100_000)
+    p.add_argument("--knows", type=int, default=1_000_000)
+    p.add_argument("--stores", default="sqlite,neo4j")
+    p.add_argument("--neo4j-uri", default=os.environ.get("NEO4J_URI", "bolt://127.0.0.1:7697"))
+    p.add_argument("--repeat", type=int, default=1)
+    p.add_argument("--seed", type=int, default=42)
+    p.add_argument("--workdir", default=str(ROOT / ".cache" / "bench"))
+    p.add_argument("--worker-backend", help=argparse.SUPPRESS)
+    p.add_argument("--worker-side", help=argparse.SUPPRESS)
+    args = p.parse_args(argv)
+    Path(args.workdir).mkdir(parents=True, exist_ok=True)
+    if args.worker_backend:
+        print(json.dumps(run_worker(args)))
+        return 0
+
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console()
+    console.print(f"preparing {args.people:,} people and {args.knows:,} KNOWS as a CSV folder ...")
+    prep = prepare(args)
+    results: list[dict[str, Any]] = []
+    for backend in args.stores.split(","):
+        runs: dict[str, list[dict[str, Any]]] = {"bulk": [], "loader": []}
+        for i in range(args.repeat):
+            for side in (("bulk", "loader") if i % 2 == 0 else ("loader", "bulk")):
+                run = spawn(args, backend, side)
+                console.print(f"[{backend}] {side}: {run['seconds']:.1f} s, {run['rows']:,} rows, peak RSS {run['peak_rss_mib']:,.0f} MiB")
+                runs[side].append(run)
+        med = {side: statistics.median(r["seconds"] for r in rs) for side, rs in runs.items()}
+        results.append({"store": backend, "runs": runs, "median_s": med, "ratio": med["loader"] / med["bulk"],
+                        "rows": runs["loader"][0]["rows"], "loader_peak_rss_mib": max(r["peak_rss_mib"] for r in runs["loader"]),
+                        "bulk_peak_rss_mib": max(r["peak_rss_mib"] for r in runs["bulk"])})
+    table = Table("store", "rows", "bulk s", "loader s", "loader rows/s", "loader/bulk", "loader peak RSS MiB", "bulk peak RSS MiB", "targets",
+                  title=f"CSV load: {args.people:,} people, {args.knows:,} KNOWS; median of {args.repeat}")
+    for r in results:
+        met = r["ratio"] <= RATIO_TARGET and r["loader_peak_rss_mib"] < RSS_TARGET_MIB
+        table.add_row(r["store"], f"{r['rows']:,}", f"{r['median_s']['bulk']:.1f}", f"{r['median_s']['loader']:.1f}",
+                      f"{r['rows'] / r['median_s']['loader']:,.0f}", f"{r['ratio']:.2f}", f"{r['loader_peak_rss_mib']:,.0f}",
+                      f"{r['bulk_peak_rss_mib']:,.0f}", "met" if met else f"NOT met (ratio ≤ {RATIO_TARGET}, RSS < {RSS_TARGET_MIB} MiB)")
+    console.print(table)
+    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
+    out = RESULTS_DIR / f"csv_load-{datetime.now():%Y%m%d-%H%M%S}.json"
+    out.write_text(json.dumps({"machine": machine(), "git": git_head(), "args": vars(args), "prepare": prep, "results": results}, indent=1))
+    console.print(f"wrote {out}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
