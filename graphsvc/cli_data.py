@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.progress import (
     Progress,
     ProgressColumn,
@@ -143,8 +144,8 @@ def _examples(store: Store) -> list[tuple[str, str]]:
     hood = next(iter(store.list_nodes(Label.NEIGHBORHOOD, first=1).items), None)
     examples = [(
         "Newcomers who speak Egyptian Arabic, with their languages and closest acquaintances",
-        ('{ people(first: 5, filter: {role: NEWCOMER, language: "arz"}) { totalCount edges { node { key name goals\n'
-        "    languages { level language { name } } knows(first: 3) { edges { node { trust context person { name roles } } } } } } } }"),
+        ('{ people(first: 5, filter: {role: NEWCOMER, language: "arz"}) { totalCount edges { node { key name goals '
+        "languages { level language { name } } knows(first: 3) { edges { node { trust context person { name roles } } } } } } } }"),
     )]
     if pair:
         examples.append((
@@ -193,6 +194,7 @@ def demo(
     console.print(f"\n[bold]GraphiQL:[/bold] {url}#token={secret}", soft_wrap=True)
     console.print(f"[bold]coordinator token:[/bold] {secret}  (as 'Authorization: Bearer {secret}')", soft_wrap=True)
     for i, (title, query) in enumerate(examples, 1):
-        console.print(f"\n[bold]{i}. {title}[/bold]\n{query}", soft_wrap=True, highlight=False, markup=False)
+        console.print(f"\n[bold]{i}. {escape(title)}[/bold]", soft_wrap=True)
+        console.print(query, soft_wrap=True, highlight=False, markup=False)
     if serve:
         run_server(settings, host, port, banner=f"\nserving the demo at {url} (Ctrl-C to stop)")

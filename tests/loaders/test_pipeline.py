@@ -9,8 +9,6 @@ import sys
 import time
 from pathlib import Path
 
-import pytest
-
 from graphsvc.model import Label, RelType
 from graphsvc.store import open_store
 from graphsvc.store.base import Store
@@ -141,7 +139,7 @@ def test_a_killed_load_leaves_whole_batches_and_the_same_command_completes_it(tm
     with open_store(uri) as store:
         stored = store.count_nodes(Label.PERSON)
         assert 0 < stored and stored % 200 == 0 or stored == n  # whole batches only
-    done = subprocess.run(command, capture_output=True, text=True, env=env, timeout=120)
+    done = subprocess.run(command, check=False, capture_output=True, text=True, env=env, timeout=120)
     assert done.returncode == 0, done.stdout + done.stderr
     with open_store(uri) as store:
         assert store.count_nodes(Label.PERSON) == n
