@@ -10,11 +10,15 @@ import jsonschema
 import pytest
 
 from graphsvc.model import Label, RelType, parse_node, parse_rel
-from loaders.bundle import BundleWriter, bundle_json_schema, read_bundle
+from loaders.bundle import (
+    BundleWriter,
+    bundle_json_schema,
+    looks_like_bundle,
+    read_bundle,
+)
 from loaders.columns import node_to_row, row_to_node_data, split_list
 from loaders.csv_folder import CsvFolderWriter, read_csv_folder
 from loaders.items import Item, Problem, Severity
-from loaders.bundle import looks_like_bundle
 from tests.factories import knows, node, person, rel
 
 ROOT = Path(__file__).resolve().parents[2]
