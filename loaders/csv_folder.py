@@ -68,8 +68,8 @@ def _dialect(path: Path, handle: TextIO) -> csv.Dialect | type[csv.Dialect]:
     return dialect
 
 
-def _records(path: Path, name: str) -> Iterator[tuple[int, dict[str, str]] | Problem]:
-    """(1, header) and then (line, row) for each record of a CSV file, or a Problem."""
+def _records(path: Path, name: str) -> Iterator[tuple[int, list[str]] | Problem]:
+    """(1, header) and then (line, cells) for each record of a CSV file, or a Problem."""
     try:
         handle = path.open(newline="", encoding="utf-8-sig")
     except OSError as exc:
@@ -87,7 +87,7 @@ def _records(path: Path, name: str) -> Iterator[tuple[int, dict[str, str]] | Pro
                 dup = next(h for h in header if header.count(h) > 1)
                 yield Problem(name, 1, dup, dup, "column named twice in the header")
                 return
-            yield (1, dict.fromkeys(header, ""))  # the header, for the caller's column check
+            yield (1, header)
             while True:
                 line = reader.line_num + 1
                 try:
@@ -99,7 +99,7 @@ def _records(path: Path, name: str) -> Iterator[tuple[int, dict[str, str]] | Pro
                 if len(cells) != len(header):
                     yield Problem(name, line, None, len(cells), f"has {len(cells)} cells, the header has {len(header)}")
                     continue
-                yield (line, dict(zip(header, cells, strict=True)))
+                yield (line, cells)
         except UnicodeDecodeError as exc:
             yield Problem(name, line, None, None, f"is not UTF-8 text ({exc.reason} at byte {exc.start} of a read block)")
         except csv.Error as exc:
@@ -132,17 +132,20 @@ def _node_file(path: Path, label: Label) -> Iterator[Item | Problem]:
     columns, _ = node_columns(label)
     allowed = [*columns, *(PERSON_SHORTHANDS if label is Label.PERSON else ())]
     name = path.name
+    header: list[str] = []
     for record in _records(path, name):
         if isinstance(record, Problem):
             yield record
             continue
-        line, row = record
+        line, cells = record
         if line == 1:
-            problems = _check_header(name, row, allowed, ["id"])
+            header = cells
+            problems = _check_header(name, header, allowed, ["id"])
             yield from problems
             if problems:
                 return
             continue
+        row = dict(zip(header, cells, strict=True))
         try:
             data = row_to_node_data(label, row)
         except ColumnError as exc:
@@ -177,29 +180,34 @@ def _rel_file(path: Path, type: RelType) -> Iterator[Item | Problem]:
     columns = rel_columns(type)
     optional_labels = [c for c in ("start_label", "end_label") if c not in columns]  # allowed, redundant
     name = path.name
-    for record in _records(path, name):
+    records = _records(path, name)
+    for record in records:  # the header first
         if isinstance(record, Problem):
             yield record
             continue
-        line, row = record
-        if line == 1:
-            required = ["start", "end", *(c for c in ("start_label", "end_label") if c in columns)]
-            problems = _check_header(name, row, [*columns, *optional_labels], required)
-            yield from problems
-            if problems:
-                return
+        header = record[1]
+        required = ["start", "end", *(c for c in ("start_label", "end_label") if c in columns)]
+        problems = _check_header(name, header, [*columns, *optional_labels], required)
+        yield from problems
+        if problems:
+            return
+        break
+    else:
+        return
+    ends = [(i, c) for i, c in enumerate(header) if c in ("start", "end", "start_label", "end_label")]
+    props = [(i, c) for i, c in enumerate(header) if c not in ("start", "end", "start_label", "end_label")]
+    value = type.value
+    for record in records:  # the hot loop: a dict per row only where needed
+        if isinstance(record, Problem):
+            yield record
             continue
-        data: dict[str, Any] = {"type": type.value, "props": {}}
-        for column, cell in row.items():
-            if cell.strip() == "":
-                continue
-            if column in ("start", "end", "start_label", "end_label"):
-                data[column] = cell
-            else:
-                data["props"][column] = cell
-        for side in ("start", "end"):
-            data.setdefault(side, "")
-        yield Item(type, data, name, line, raw=row)
+        line, cells = record
+        data: dict[str, Any] = {"type": value, "start": "", "end": ""}
+        for i, column in ends:
+            if cells[i].strip():
+                data[column] = cells[i]
+        data["props"] = {column: cells[i] for i, column in props if cells[i].strip()}
+        yield Item(type, data, name, line, raw=(header, cells))
 
 
 # ---------------------------------------------------------------------------- writing

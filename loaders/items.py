@@ -44,15 +44,16 @@ class Item:
     ``data`` is what :func:`graphsvc.model.parse_node` takes for a node (the model's
     nested form: ``{"id": ..., "name": ..., "consent": {"matching": true}}``) or what
     :func:`graphsvc.model.parse_rel` takes for a relationship (``{"type", "start", "end",
-    "start_label"?, "end_label"?, "props"}``). ``raw`` is the source row as read, written
-    to the rejects file when the row is rejected.
+    "start_label"?, "end_label"?, "props"}``). ``raw`` is the source row as read (a dict,
+    or ``(header, cells)`` so that readers need not build a dict per row), written to the
+    rejects file when the row is rejected: see :attr:`record`.
     """
 
     kind: Label | RelType
     data: dict[str, Any]
     file: str
     row: int | None
-    raw: dict[str, Any] | None = field(default=None, compare=False)
+    raw: dict[str, Any] | tuple[list[str], list[str]] | None = field(default=None, compare=False)
     #: a node the source only refers to (a language code in a person's row): created if it
     #: is neither in the source nor in the store, never overwriting what is there
     implied: bool = False
@@ -60,3 +61,10 @@ class Item:
     @property
     def is_node(self) -> bool:
         return isinstance(self.kind, Label)
+
+    @property
+    def record(self) -> dict[str, Any]:
+        """The source row as a dict (for reports), or ``data`` when there is none."""
+        if isinstance(self.raw, tuple):
+            return dict(zip(*self.raw, strict=True))
+        return self.raw if self.raw is not None else self.data

@@ -123,7 +123,7 @@ class _Validation:
             self.rejected_rows.add(where)
             self.report.rejected += 1
             if item is not None:
-                self.report.rejects.append({"file": item.file, "row": item.row, "reason": problem.reason, "column": problem.column, "data": item.raw if item.raw is not None else item.data})
+                self.report.rejects.append({"file": item.file, "row": item.row, "reason": problem.reason, "column": problem.column, "data": item.record})
 
     def take(self, entry: Item | Problem) -> None:
         if isinstance(entry, Problem):
@@ -162,8 +162,7 @@ class _Validation:
         self.rel_rows[digest] = (item.file, item.row)
         for key in ((rel.start_label, rel.start), (rel.end_label, rel.end)):
             self.wanted.setdefault(key, (item.file, item.row))  # type: ignore[arg-type]
-        # spooled as plain values (pickling a pydantic object costs several times more)
-        self.rels.add((rel.type, rel.start_label, rel.start, rel.end_label, rel.end, rel.props, item.file, item.row))
+        self.rels.add((rel, item.file, item.row))
 
     def check_ends(self, store: Store) -> None:
         """Ends that are neither nodes of the source nor in the store are errors; implied
@@ -255,13 +254,8 @@ def _write(store: Store, state: _Validation, batch_size: int, progress: Progress
         if progress:
             progress("writing nodes", done)
     done = 0
-    construct = Rel.model_construct
     for batch in state.rels.batches():
-        rels = []
-        for type, start_label, start, end_label, end, props, file, row in batch:
-            rel = construct(type=type, start_label=start_label, start=start, end_label=end_label, end=end, props=props)  # validated in pass 1
-            if state.rel_ok(rel, file, row):
-                rels.append(rel)
+        rels = [rel for rel, file, row in batch if state.rel_ok(rel, file, row)]
         if rels:
             report.rels_written += store.write_batch((), rels).rels_written
             report.batches += 1

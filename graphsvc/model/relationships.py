@@ -109,6 +109,10 @@ REL_SPECS: dict[RelType, RelSpec] = {
 }
 
 
+#: the spec of each type, by the type or its name (what input carries)
+_SPEC_OF: dict[Any, RelSpec] = {**REL_SPECS, **{t.value: spec for t, spec in REL_SPECS.items()}}
+
+
 def _only(labels: frozenset[Label]) -> Label | None:
     return next(iter(labels)) if len(labels) == 1 else None
 
@@ -131,9 +135,8 @@ class Rel(BaseModel):
         if not isinstance(data, dict):
             return data
         data = dict(data)
-        try:
-            spec = REL_SPECS[RelType(data.get("type"))]
-        except ValueError:
+        spec = _SPEC_OF.get(data.get("type"))  # type: ignore[arg-type]
+        if spec is None:
             return data  # the field validator reports the unknown type
         for side, labels in (("start_label", spec.start), ("end_label", spec.end)):
             given = data.get(side)
@@ -142,16 +145,20 @@ class Rel(BaseModel):
                 if data[side] is None:
                     allowed = " or ".join(sorted(labels))
                     raise ValueError(f"{side}: needed for {data['type']}, one of {allowed}")
-            elif Label(given) not in labels:
+            elif given not in labels:
                 allowed = " or ".join(sorted(labels))
                 raise ValueError(f"{side}: {data['type']} needs {allowed} here, not {given}")
-        try:
-            props = spec.props.model_validate(data.get("props") or {})
-        except ValidationError as exc:
-            first = exc.errors()[0]
-            where = ".".join(str(p) for p in first["loc"])
-            raise ValueError(f"props.{where}: {first['msg'].removeprefix('Value error, ')}") from None
-        data["props"] = props.model_dump(mode="json", exclude_none=True)
+        raw = data.get("props") or {}
+        if raw or spec.props is not NoProps:
+            try:
+                props = spec.props.model_validate(raw)
+            except ValidationError as exc:
+                first = exc.errors()[0]
+                where = ".".join(str(p) for p in first["loc"])
+                raise ValueError(f"props.{where}: {first['msg'].removeprefix('Value error, ')}") from None
+            data["props"] = props.model_dump(mode="json", exclude_none=True)
+        else:
+            data["props"] = {}
         if spec.undirected and str(data.get("start", "")).strip() > str(data.get("end", "")).strip():
             data["start"], data["end"] = data["end"], data["start"]
         return data
