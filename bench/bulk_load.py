@@ -277,7 +277,7 @@ def source_changes(info: dict[str, Any], runs: list[dict[str, Any]]) -> list[str
 
 def git_head() -> str:
     try:
-        out = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True, timeout=10)
+        out = subprocess.run(check=False, args=["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True, timeout=10)
         return out.stdout.strip() or "?"
     except (OSError, subprocess.SubprocessError):
         return "?"
@@ -604,7 +604,7 @@ def spawn_worker(args: argparse.Namespace, backend: str, side: str, data: str | 
         cmd += ["--profile"] if args.profile else []
         for pragma in args.sqlite_pragma:
             cmd += ["--sqlite-pragma", pragma]
-        proc = subprocess.run(cmd, cwd=ROOT)
+        proc = subprocess.run(cmd, cwd=ROOT, check=False)
         text = Path(f.name).read_text()
     if proc.returncode != 0 or not text:
         return {"store": backend, "side": side, "error": f"worker exited with {proc.returncode}"}

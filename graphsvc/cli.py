@@ -81,6 +81,7 @@ def serve(
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
     store: StoreOption = None,
     dev: Annotated[bool, typer.Option("--dev", help="Development mode: GraphiQL and introspection on.")] = False,
+    workers: Annotated[int, typer.Option(min=1, max=64, help="Server processes (each with its own store connection).")] = 1,
 ) -> None:
     """Serve the GraphQL API at /graphql (health at /healthz, readiness at /readyz)."""
     overrides: dict[str, object] = {"dev_mode": dev} if dev else {}
@@ -88,7 +89,7 @@ def serve(
         overrides["store_uri"] = store
     with _errors_as_messages():
         settings = Settings(**overrides)  # type: ignore[arg-type]
-        run_server(settings, host, port)
+        run_server(settings, host, port, workers=workers)
 
 
 @app.command("export-schema")

@@ -28,15 +28,28 @@ def errors_as_messages() -> Iterator[None]:
         raise typer.Exit(1) from None
 
 
-def run_server(settings: Settings, host: str, port: int, *, banner: str | None = None) -> None:
-    """Serve the API with uvicorn (JSON request logs by graphsvc, not uvicorn's)."""
+def run_server(settings: Settings, host: str, port: int, *, workers: int = 1, banner: str | None = None) -> None:
+    """Serve the API with uvicorn (JSON request logs by graphsvc, not uvicorn's). With
+    several workers, each process builds the app from the environment (the settings are
+    passed there), so each has its own store connection and caches."""
+    import os
+
     import uvicorn
 
     from graphsvc.api.app import create_app
     from graphsvc.logs import configure
 
+    dev = " (GraphiQL: open it in a browser)" if settings.dev_mode else ""
+    say = banner or f"graphsvc on http://{host}:{port}/graphql{dev}{f' ({workers} workers)' if workers > 1 else ''}"
+    if workers > 1:
+        os.environ["GRAPHSVC_STORE_URI"] = settings.store_uri
+        os.environ["GRAPHSVC_DEV_MODE"] = "true" if settings.dev_mode else "false"
+        create_app(settings)  # fail here, once, on bad settings, before forking workers
+        console.print(say, soft_wrap=True)
+        uvicorn.run("graphsvc.api.app:serve_app", factory=True, workers=workers, host=host, port=port,
+                    log_level="warning", access_log=False)
+        return
     api = create_app(settings)
     configure()
-    dev = " (GraphiQL: open it in a browser)" if settings.dev_mode else ""
-    console.print(banner or f"graphsvc on http://{host}:{port}/graphql{dev}", soft_wrap=True)
+    console.print(say, soft_wrap=True)
     uvicorn.run(api, host=host, port=port, log_level="warning", access_log=False)

@@ -43,8 +43,8 @@ def neo4j_uri() -> Iterator[str]:
     started = False
     if not uri:
         script = ROOT / "scripts" / "neo4j-local"
-        if subprocess.run([script, "status"], capture_output=True).returncode != 0:
-            proc = subprocess.run([script, "start"], capture_output=True, text=True)
+        if subprocess.run([script, "status"], capture_output=True, check=False).returncode != 0:
+            proc = subprocess.run([script, "start"], capture_output=True, text=True, check=False)
             if proc.returncode != 0:
                 message = f"Neo4j could not start:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}"
                 if REQUIRE_NEO4J:
@@ -61,7 +61,7 @@ def neo4j_uri() -> Iterator[str]:
         pytest.skip(f"Neo4j at {uri} does not answer: {exc}")
     yield uri
     if started:
-        subprocess.run([ROOT / "scripts" / "neo4j-local", "stop"], capture_output=True)
+        subprocess.run([ROOT / "scripts" / "neo4j-local", "stop"], capture_output=True, check=False)
 
 
 @pytest.fixture(scope="session")

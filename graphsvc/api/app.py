@@ -6,6 +6,7 @@ import logging
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from functools import partial
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
@@ -13,9 +14,10 @@ from fastapi.responses import JSONResponse, Response
 from graphsvc.api import http
 from graphsvc.api.context import Context, call
 from graphsvc.api.schema import build_schema
-from graphsvc.auth import ANONYMOUS, authenticate
+from graphsvc.auth import ANONYMOUS, authenticate, cached_principal
+from graphsvc.auth.cache import TTLCache
 from graphsvc.errors import ConfigurationError, GraphsvcError
-from graphsvc.services.access import Policy
+from graphsvc.services.access import PARTNERS_CACHE_TTL, Policy
 from graphsvc.settings import Settings
 from graphsvc.store import Store, open_store
 
@@ -42,6 +44,8 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
         finally:
             if store is None:
                 await call(app.state.store.close)
+
+    partners: TTLCache[str, frozenset[str]] = TTLCache(PARTNERS_CACHE_TTL)  # a participant's, for their policy
 
     app = FastAPI(title="graphsvc", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
 
@@ -73,13 +77,26 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
         auth = request.headers.get("authorization", "")
         if auth:
             scheme, _, token = auth.partition(" ")
-            found = await call(authenticate, st, token.strip()) if scheme.lower() == "bearer" else None
+            found = None
+            if scheme.lower() == "bearer":  # recently seen tokens are not looked up again (a few seconds)
+                found = cached_principal(st, token.strip()) or await call(authenticate, st, token.strip(), cache=True)
             if found is None:
                 return JSONResponse({"errors": [{"message": "invalid or revoked token"}]}, status_code=401,
                                     headers={"WWW-Authenticate": "Bearer"})
             principal = found
-        policy = await call(Policy.for_principal, st, principal, public_institutions=settings.public_institutions)
-        context = Context(store=st, principal=principal, policy=policy, request_id=request.state.request_id)
+        policy_for = partial(Policy.for_principal, st, principal, public_institutions=settings.public_institutions, cache=partners)
+        policy = await call(policy_for) if Policy.needs_store(principal, partners) else policy_for()
+        context = Context(store=st, principal=principal, policy=policy, request_id=request.state.request_id,
+                          after_write=partners.clear)
         return await http.handle(request, schema, context, graphiql=settings.dev_mode)
 
     return app
+
+
+def serve_app() -> FastAPI:
+    """The app as each worker of ``graphsvc serve --workers N`` builds it (uvicorn's
+    ``factory=True``): settings from the environment, JSON request logs."""
+    from graphsvc.logs import configure
+
+    configure()
+    return create_app()

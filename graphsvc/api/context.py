@@ -1,12 +1,12 @@
 """Per-request context: the principal, its policy, and DataLoaders over the store.
 
 Every node a resolver returns is loaded through :meth:`Context.node`, which batches the
-request's lookups into one store call per label and drops what the policy hides.
+request's lookups (of any labels) into one store call and drops what the policy hides;
+relationships are batched the same way, loading only the types asked for.
 """
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import partial
@@ -19,8 +19,10 @@ from graphsvc.auth import Principal
 from graphsvc.model import Label, Node, Rel, RelType
 from graphsvc.services.access import Policy
 from graphsvc.store import Store
+from graphsvc.store.types import NodeKey
 
 T = TypeVar("T")
+RelsKey = tuple[Label, str, RelType]
 
 
 async def call(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
@@ -34,36 +36,46 @@ class Context:
     principal: Principal
     policy: Policy
     request_id: str = ""
-    _nodes: dict[Label, DataLoader[str, Node | None]] = field(default_factory=dict)
-    _rels: DataLoader[tuple[Label, str], list[Rel]] | None = None
+    #: called after a successful write (drops what the app caches about the graph)
+    after_write: Callable[[], None] = lambda: None
+    _nodes: DataLoader[NodeKey, Node | None] = field(init=False)
+    _rels: DataLoader[RelsKey, list[Rel]] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self._nodes = DataLoader(load_fn=self._load_nodes)
+        self._rels = DataLoader(load_fn=self._load_rels)
 
     async def node(self, label: Label, id: str) -> Node | None:
         """The node, if it exists and the principal may see it."""
-        loader = self._nodes.get(label)
-        if loader is None:
-            loader = self._nodes[label] = DataLoader(load_fn=partial(self._load_nodes, label))
-        return await loader.load(id)
+        return await self._nodes.load((label, id))
 
     async def nodes(self, label: Label, ids: Sequence[str]) -> list[Node]:
         """The visible ones of these nodes, in order, loaded in one batch."""
-        found = await asyncio.gather(*(self.node(label, id) for id in ids))
-        return [n for n in found if n is not None]
+        return [n for n in await self.nodes_or_none(label, ids) if n is not None]
 
     async def nodes_or_none(self, label: Label, ids: Sequence[str]) -> list[Node | None]:
         """These nodes (``None`` where missing or hidden), in order, loaded in one batch."""
-        return list(await asyncio.gather(*(self.node(label, id) for id in ids)))
+        return await self.nodes_by_key([(label, id) for id in ids])
 
-    async def _load_nodes(self, label: Label, ids: list[str]) -> list[Node | None]:
-        found = await call(self.store.get_many, label, ids)
-        return [n if (n := found.get(i)) is not None and self.policy.can_see(n) else None for i in ids]
+    async def nodes_by_key(self, keys: Sequence[NodeKey]) -> list[Node | None]:
+        """Nodes of any labels (``None`` where missing or hidden), in order, in one batch."""
+        return list(await self._nodes.load_many(keys))
+
+    async def _load_nodes(self, keys: list[NodeKey]) -> list[Node | None]:
+        found = await call(self.store.get_nodes, keys)
+        return [n if (n := found.get(k)) is not None and self.policy.can_see(n) else None for k in keys]
 
     async def rels(self, label: Label, id: str, types: frozenset[RelType] | None = None) -> list[Rel]:
-        """Relationships touching a node (one store call per request batch)."""
-        if self._rels is None:
-            self._rels = DataLoader(load_fn=self._load_rels)
-        rels = await self._rels.load((label, id))
-        return [r for r in rels if types is None or r.type in types]
+        """Relationships of these types (all if ``None``) touching a node; the request's
+        lookups are batched into one store call, for the types asked for."""
+        chosen = sorted(types if types is not None else RelType)
+        if len(chosen) == 1:
+            return await self._rels.load((label, id, chosen[0]))
+        found = await self._rels.load_many([(label, id, t) for t in chosen])
+        rels = [r for group in found for r in group]
+        return sorted(rels, key=lambda r: r.key) if len(found) > 1 else rels
 
-    async def _load_rels(self, keys: list[tuple[Label, str]]) -> list[list[Rel]]:
-        grouped = await call(self.store.relationships_of, keys)
-        return [grouped[k] for k in keys]
+    async def _load_rels(self, keys: list[RelsKey]) -> list[list[Rel]]:
+        nodes = list(dict.fromkeys((label, id) for label, id, _ in keys))
+        grouped = await call(self.store.relationships_of, nodes, {t for _, _, t in keys})
+        return [[r for r in grouped[(label, id)] if r.type is t] for label, id, t in keys]

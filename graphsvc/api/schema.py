@@ -7,15 +7,21 @@ those of queries are GraphQL errors carrying ``extensions.code`` and ``field``.
 
 from __future__ import annotations
 
+import asyncio
 import functools
 from enum import Enum
 from typing import Annotated, Any
 
 import strawberry
-from strawberry.extensions import AddValidationRules, MaxTokensLimiter, ParserCache, ValidationCache
+from strawberry.extensions import (
+    AddValidationRules,
+    MaxTokensLimiter,
+    ParserCache,
+    ValidationCache,
+)
+from strawberry.extensions.disable_introspection import DisableIntrospection
 from strawberry.extensions.max_aliases import create_validator as alias_rule
 from strawberry.extensions.query_depth_limiter import create_validator as depth_rule
-from strawberry.extensions.disable_introspection import DisableIntrospection
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
@@ -217,10 +223,10 @@ class Query:
             raise InvalidInputError(f"must be from 1 to {MAX_HOPS}", field="maxHops", value=max_hops)
         if not 1 <= first <= 50:
             raise InvalidInputError("must be from 1 to 50", field="first", value=first)
-        await _person(info, from_, "from")
-        await _person(info, to, "to")
+        await asyncio.gather(_person(info, from_, "from"), _person(info, to, "to"))
         paths = await call(ctx.store.shortest_paths, from_, to, max_hops=max_hops, limit=first)
-        return [p for p in [await _path(info, ids) for ids in paths] if p is not None]
+        found = await asyncio.gather(*(_path(info, ids) for ids in paths))  # batched: people in one call, hops in one
+        return [p for p in found if p is not None]
 
     @strawberry.field(description="The nodes and relationships around a person, for drawing (at most 500 nodes).")
     async def network(self, info: Info, center: str, hops: int = 1) -> Network:
@@ -254,13 +260,13 @@ async def _listing(info: Info, label: Label, flt: NodeFilter, first: int, after:
 
 async def _path(info: Info, ids: list[str]) -> ConnectionPath | None:
     ctx = _ctx(info)
-    people = await ctx.nodes(Label.PERSON, ids)
+    knows = frozenset({RelType.KNOWS})
+    people, *rels = await asyncio.gather(ctx.nodes(Label.PERSON, ids), *(ctx.rels(Label.PERSON, i, knows) for i in ids[:-1]))
     if len(people) != len(ids):
         return None  # someone on it is hidden from this caller
-    grouped = await call(ctx.store.relationships_of, [(Label.PERSON, i) for i in ids[:-1]], [RelType.KNOWS])
     hops = []
-    for u, v, pu, pv in zip(ids, ids[1:], people, people[1:], strict=False):
-        rel = next(r for r in grouped[(Label.PERSON, u)] if {r.start, r.end} == {u, v})
+    for u, v, pu, pv, rels_u in zip(ids, ids[1:], people, people[1:], rels, strict=False):
+        rel = next(r for r in rels_u if {r.start, r.end} == {u, v})
         hops.append(Hop(from_=t.Person(model=pu), to=t.Person(model=pv), trust=rel.props.get("trust", 0.5), context=rel.props.get("context")))
     return ConnectionPath(length=len(hops), people=[t.Person(model=p) for p in people], hops=hops)
 
@@ -287,6 +293,8 @@ def _coordinator_write(resolver: Any) -> Any:
             return await resolver(self, info, *args, **kwargs)
         except GraphsvcError as exc:
             return Problem.of(exc)
+        finally:
+            _ctx(info).after_write()
 
     return run
 

@@ -6,7 +6,6 @@ access policy); marked fields (contact, sensitive) are guarded by one permission
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable
 from datetime import date
 from typing import Annotated, Any, Generic, TypeVar
@@ -149,7 +148,7 @@ async def _ends(info: Info, label: Label, id: str, rel_type: RelType, other: Lab
     ctx: Context = info.context
     rels = await ctx.rels(label, id, frozenset({rel_type}))
     others = [rel.end if (rel.start_label, rel.start) == (label, id) else rel.start for rel in rels]
-    nodes = await asyncio.gather(*(ctx.node(other, o) for o in others))  # one batch, not one call each
+    nodes = await ctx.nodes_or_none(other, others)  # one batch, not one call each
     return [(node, rel.props) for node, rel in zip(nodes, rels, strict=True) if node is not None]
 
 
@@ -221,7 +220,7 @@ class Person(Node):
     async def affiliations(self, info: Info) -> list[Affiliation]:
         ctx: Context = info.context
         rels = await ctx.rels(Label.PERSON, self.model.id, frozenset({RelType.AFFILIATED_WITH}))
-        nodes = await asyncio.gather(*(ctx.node(rel.end_label, rel.end) for rel in rels))  # type: ignore[arg-type]
+        nodes = await ctx.nodes_by_key([(rel.end_label, rel.end) for rel in rels])
         out = []
         for rel, node in zip(rels, nodes, strict=True):
             if node is None:

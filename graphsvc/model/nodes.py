@@ -273,7 +273,7 @@ class Neighborhood(Node):
         if not isinstance(value, dict) or value.get("type") not in ("Polygon", "MultiPolygon"):
             raise ValueError("must be a GeoJSON Polygon or MultiPolygon")
         if not isinstance(value.get("coordinates"), list):
-            raise ValueError("GeoJSON geometry needs a 'coordinates' array")
+            raise ValueError("GeoJSON geometry needs a 'coordinates' array")  # noqa: TRY004 (pydantic turns a ValueError into a field error)
         return value
 
 

@@ -17,9 +17,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from graphsvc.auth import ApiRole, Principal
+from graphsvc.auth.cache import TTLCache
 from graphsvc.model import Label, MentorshipStatus, Node, Person, RelType, Visibility
 from graphsvc.store import Store
 
+PARTNERS_CACHE_TTL = 5.0  # seconds, in the API
 _PUBLIC_PLACES = frozenset({Label.INSTITUTION, Label.NEIGHBORHOOD, Label.LANGUAGE, Label.ORGANIZATION})
 _PARTNER_LABELS = frozenset({Label.ORGANIZATION, Label.INSTITUTION, Label.NEIGHBORHOOD, Label.LANGUAGE, Label.INTEREST})
 
@@ -32,8 +34,25 @@ class Policy:
     partners: frozenset[str] = field(default_factory=frozenset)
 
     @classmethod
-    def for_principal(cls, store: Store, principal: Principal, *, public_institutions: bool = False) -> Policy:
-        return cls(principal, public_institutions, active_partners(store, principal.person_id) if principal.person_id else frozenset())
+    def for_principal(cls, store: Store, principal: Principal, *, public_institutions: bool = False,
+                      cache: TTLCache[str, frozenset[str]] | None = None) -> Policy:
+        """The principal's policy. With a ``cache`` (the API keeps one per app, for
+        :data:`PARTNERS_CACHE_TTL` seconds, cleared by its own writes), a participant's
+        mentorship partners are read from the store at most once per that time."""
+        partners: frozenset[str] | None = frozenset()
+        if (person_id := principal.person_id) is not None:
+            partners = cache.get(person_id) if cache is not None else None
+            if partners is None:
+                partners = active_partners(store, person_id)
+                if cache is not None:
+                    cache.put(person_id, partners)
+        return cls(principal, public_institutions, partners)
+
+    @staticmethod
+    def needs_store(principal: Principal, cache: TTLCache[str, frozenset[str]] | None) -> bool:
+        """Whether :meth:`for_principal` would call the store (else it is cheap enough
+        for the event loop)."""
+        return principal.person_id is not None and (cache is None or cache.get(principal.person_id) is None)
 
     @property
     def is_coordinator(self) -> bool:
@@ -65,9 +84,8 @@ class Policy:
             return True
         if isinstance(node, Person):
             return self.is_self(node.id) or node.consent.directory
-        if node.label is Label.MENTORSHIP:
-            return False  # participants see their mentorships through their own record only
-        return True
+        # participants see their mentorships through their own record only
+        return node.label is not Label.MENTORSHIP
 
     def can_read(self, person_id: str, visibility: Visibility) -> bool:
         """Whether a marked field of a person may be read."""

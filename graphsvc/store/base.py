@@ -14,13 +14,14 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator, Sequence
 from itertools import islice
-from typing import Any, Literal
+from typing import Any, Literal, Self
 
 import networkx as nx
 
 from graphsvc.auth.tokens import TokenRecord
 from graphsvc.errors import DuplicateIdError, InvalidInputError, NotFoundError
 from graphsvc.model import (
+    NODE_MODELS,
     REL_SPECS,
     Label,
     Node,
@@ -30,7 +31,6 @@ from graphsvc.model import (
     fields_with,
     from_record,
     name_key,
-    NODE_MODELS,
 )
 from graphsvc.model.records import SEP
 from graphsvc.model.relationships import rel_key
@@ -101,7 +101,7 @@ class Store(ABC):
     def clear(self) -> None:
         """Delete every node and relationship (tests and demo resets)."""
 
-    def __enter__(self) -> Store:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -196,6 +196,12 @@ class Store(ABC):
         """The nodes of ``label`` with these ids that exist, by id (one round trip)."""
         found = self._fetch([(Label(label), id) for id in dict.fromkeys(ids)])
         return {key[1]: from_record(key[0], record) for key, record in found.items()}
+
+    def get_nodes(self, keys: Sequence[NodeKey]) -> dict[NodeKey, Node]:
+        """The nodes with these keys (of any labels) that exist, by key; one round trip
+        where the backend can (Neo4j), else one per label."""
+        found = self._fetch(list(dict.fromkeys((Label(l), i) for l, i in keys)))
+        return {key: from_record(key[0], record) for key, record in found.items()}
 
     def delete(self, label: Label, id: str) -> bool:
         """Delete a node and its relationships; ``False`` if it did not exist."""
@@ -345,13 +351,20 @@ class Store(ABC):
         there is none within the limit."""
         _check_int("max_hops", max_hops, 1, MAX_HOPS)
         _check_int("limit", limit, 1, 1000)
+        if a != b and (paths := self._shortest_paths(a, b, max_hops, limit)):
+            return paths  # both ends exist: they are on a path
         ka, kb = (Label.PERSON, a), (Label.PERSON, b)
         found = self._fetch([ka, kb])
         for key, field in ((ka, "from"), (kb, "to")):
             if key not in found:
                 raise NotFoundError(f"no Person with id {key[1]!r}", field=field, value=key[1])
-        if a == b:
-            return [[a]]
+        return [[a]] if a == b else []
+
+    def _shortest_paths(self, a: str, b: str, max_hops: int, limit: int) -> list[list[str]]:
+        """The primitive under :meth:`shortest_paths`, for two distinct people who may not
+        exist (then ``[]``): the first ``limit`` shortest KNOWS paths in lexicographic
+        order, ``[]`` if none is within ``max_hops``. Built on :meth:`_expand` here; a
+        backend with a native shortest-path search overrides it."""
         return _bidirectional_paths(self, a, b, max_hops, limit)
 
     # ------------------------------------------------------------------ projection

@@ -1,13 +1,15 @@
 """The Neo4j store, on the official driver.
 
-Cypher lives in :mod:`graphsvc.store.neo4j_queries`. Reads are routed as reads, writes go
-through managed transactions (which retry transient errors, so every transaction
-function here is idempotent), batch writes use ``UNWIND``. Driver errors are turned
-into graphsvc's own at this boundary.
+Cypher lives in :mod:`graphsvc.store.neo4j_queries`. Reads are single auto-commit queries
+routed as reads (retried a few times on retryable errors); writes go through managed
+transactions (which retry transient errors, so every transaction function here is
+idempotent), batch writes use ``UNWIND``. Driver errors are turned into graphsvc's own
+at this boundary.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict
@@ -16,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import neo4j
-from neo4j import GraphDatabase, ManagedTransaction, RoutingControl
+from neo4j import GraphDatabase, ManagedTransaction
 from neo4j import exceptions as neo4j_errors
 
 from graphsvc.auth.tokens import TokenRecord
@@ -32,9 +34,18 @@ from graphsvc.model import Label, Node, Rel, RelType, name_key, to_record
 from graphsvc.settings import Settings
 from graphsvc.store import neo4j_queries as Q
 from graphsvc.store.base import Store
-from graphsvc.store.types import BatchResult, ErasureReport, NodeFilter, NodeKey, Order, RelRow
+from graphsvc.store.types import (
+    BatchResult,
+    ErasureReport,
+    NodeFilter,
+    NodeKey,
+    Order,
+    RelRow,
+)
 
 SCHEMA_DIR = Path(__file__).resolve().parents[2] / "schema"
+READ_ATTEMPTS = 3  # a read's tries on a retryable error, READ_RETRY_DELAY s apart, doubling
+READ_RETRY_DELAY = 0.05
 
 
 @contextmanager
@@ -112,15 +123,32 @@ class Neo4jStore(Store):
 
     # ------------------------------------------------------------------ plumbing
 
+    def _session(self, access_mode: str = neo4j.WRITE_ACCESS) -> neo4j.Session:
+        # One bookmark manager for reads and writes: on a cluster a read sees the writes before it.
+        # Patterns name every type a query may follow, present in the data or not: no notices.
+        return self._driver.session(
+            database=self._database, default_access_mode=access_mode,
+            bookmark_manager=self._driver.execute_query_bookmark_manager,
+            notifications_disabled_classifications=[neo4j.NotificationDisabledClassification.UNRECOGNIZED],
+        )
+
     def _read(self, query: str, **params: Any) -> list[neo4j.Record]:
+        """One auto-commit query, routed as a read: a single round trip, where a managed
+        transaction takes BEGIN, RUN and COMMIT. Reads are idempotent, so what the driver
+        deems retryable (transient errors, lost connections) is tried again a few times."""
         with _translated():
-            records, _, _ = self._driver.execute_query(
-                query, params, database_=self._database, routing_=RoutingControl.READ
-            )
-        return records
+            for attempt in range(READ_ATTEMPTS):
+                try:
+                    with self._session(neo4j.READ_ACCESS) as session:
+                        return list(session.run(query, params))
+                except (neo4j_errors.Neo4jError, neo4j_errors.DriverError) as exc:
+                    if attempt + 1 == READ_ATTEMPTS or not exc.is_retryable():
+                        raise
+                    time.sleep(READ_RETRY_DELAY * 2**attempt)
+        raise AssertionError("unreachable")
 
     def _write(self, work: Any, *args: Any) -> Any:
-        with _translated(), self._driver.session(database=self._database) as session:
+        with _translated(), self._session() as session:
             return session.execute_write(work, *args)
 
     # ------------------------------------------------------------------ lifecycle
@@ -222,20 +250,28 @@ class Neo4jStore(Store):
 
     # ------------------------------------------------------------------ reads
 
-    def _fetch(self, keys: Sequence[NodeKey]) -> dict[NodeKey, dict[str, Any]]:
+    @staticmethod
+    def _by_label(keys: Iterable[NodeKey]) -> dict[Label, list[str]]:
         by_label: dict[Label, list[str]] = {}
         for label, id in keys:
-            by_label.setdefault(label, []).append(id)
+            by_label.setdefault(Label(label), []).append(id)
+        return by_label
+
+    def _fetch(self, keys: Sequence[NodeKey]) -> dict[NodeKey, dict[str, Any]]:
+        """All labels in one query (one round trip)."""
+        by_label = self._by_label(keys)
+        if not by_label:
+            return {}
         found: dict[NodeKey, dict[str, Any]] = {}
-        for label, ids in by_label.items():
-            for record in self._read(Q.FETCH_NODES[label], ids=ids):
-                props = dict(record["props"])
-                found[(label, props["id"])] = props
+        for record in self._read(Q.fetch_nodes(frozenset(by_label)), **Q.ids_params(by_label)):
+            props = dict(record["props"])
+            found[(Label(record["label"]), props["id"])] = props
         return found
 
     @staticmethod
     def _filter_params(flt: NodeFilter) -> dict[str, Any]:
-        return {
+        """The filters that are set, by their parameter in :data:`Q.LIST_FILTERS`."""
+        params = {
             "role": flt.role and flt.role.value,
             "prefix": name_key(flt.name_prefix) if flt.name_prefix else None,
             "language": flt.language,
@@ -244,32 +280,32 @@ class Neo4jStore(Store):
             "organization": flt.organization,
             "directory_or": flt.directory_or,
         }
+        return {k: v for k, v in params.items() if v is not None}
 
     def _list(self, label: Label, flt: NodeFilter, order: Order, after: tuple[str | None, str] | None, limit: int) -> list[dict[str, Any]]:
-        query = (Q.LIST_BY_NAME if order is Order.NAME else Q.LIST_BY_ID)[label]
-        records = self._read(
-            query,
-            **self._filter_params(flt),
-            after_key=(after[0] or "") if after else None,
-            after_id=after[1] if after else None,
-            limit=limit,
-        )
-        return [dict(r["props"]) for r in records]
+        params = self._filter_params(flt)
+        query = Q.list_nodes(label, order is Order.NAME, frozenset(params), after is not None)
+        if after is not None:
+            params |= {"after_key": after[0] or "", "after_id": after[1]}
+        return [dict(r["props"]) for r in self._read(query, **params, limit=limit)]
 
     def _count(self, label: Label, flt: NodeFilter) -> int:
-        return int(self._read(Q.COUNT[label], **self._filter_params(flt))[0]["count"])
+        params = self._filter_params(flt)
+        return int(self._read(Q.count_nodes(label, frozenset(params)), **params)[0]["count"])
 
     def _expand(self, keys: Iterable[NodeKey], types: frozenset[RelType]) -> list[RelRow]:
-        by_label: dict[Label, list[str]] = {}
-        for label, id in keys:
-            by_label.setdefault(label, []).append(id)
-        type_list = sorted(t.value for t in types)
+        by_label = self._by_label(keys)
+        if not by_label or not types:
+            return []
         rows: dict[tuple[str, ...], RelRow] = {}
-        for label, ids in by_label.items():
-            for r in self._read(Q.EXPAND[label], ids=ids, types=type_list):
-                row = RelRow(RelType(r["type"]), Label(r["start_label"]), r["start"], Label(r["end_label"]), r["end"], dict(r["props"]))
-                rows[row[:5]] = row
+        for r in self._read(Q.expand(frozenset(by_label), types), **Q.ids_params(by_label)):
+            row = RelRow(RelType(r["type"]), Label(r["start_label"]), r["start"], Label(r["end_label"]), r["end"], dict(r["props"]))
+            rows[row[:5]] = row
         return list(rows.values())
+
+    def _shortest_paths(self, a: str, b: str, max_hops: int, limit: int) -> list[list[str]]:
+        """One query: Neo4j's own bidirectional search, sorted and cut on the server."""
+        return [list(r["ids"]) for r in self._read(Q.SHORTEST_PATHS[max_hops], a=a, b=b, limit=limit)]
 
     def _scan(self, labels: frozenset[Label], types: frozenset[RelType]) -> tuple[list[tuple[Label, dict[str, Any]]], list[RelRow]]:
         def work(tx: ManagedTransaction) -> tuple[list[tuple[Label, dict[str, Any]]], list[RelRow]]:
@@ -282,7 +318,7 @@ class Neo4jStore(Store):
             ]
             return nodes, rels
 
-        with _translated(), self._driver.session(database=self._database) as session:
+        with _translated(), self._session(neo4j.READ_ACCESS) as session:
             return session.execute_read(work)
 
     # ------------------------------------------------------------------ erasure

@@ -7,7 +7,10 @@ enums (never from input) and looked up by label or by ``(type, start, end)``.
 
 from __future__ import annotations
 
+from functools import cache
+
 from graphsvc.model import REL_SPECS, Label, RelType
+from graphsvc.store.base import MAX_HOPS
 
 RelShape = tuple[RelType, Label, Label]
 
@@ -45,11 +48,32 @@ RETURN sum(CASE WHEN created IS NULL THEN 1 ELSE 0 END) AS created,
        count(*) AS total
 """)
 
-FETCH_NODES = _by_label("""
-UNWIND $ids AS id
+
+
+def ids_param(label: Label) -> str:
+    """The parameter holding the ids of ``label`` in :func:`fetch_nodes` and :func:`expand`."""
+    return f"ids_{label.value}"
+
+
+def ids_params(by_label: dict[Label, list[str]]) -> dict[str, list[str]]:
+    return {ids_param(label): ids for label, ids in by_label.items()}
+
+
+def _union(labels: frozenset[Label], branch: str) -> str:
+    return "UNION ALL".join(
+        branch.replace("{label}", label.value).replace("{ids}", ids_param(label)) for label in sorted(labels)
+    )
+
+
+@cache
+def fetch_nodes(labels: frozenset[Label]) -> str:
+    """Nodes of several labels by id in one query: a branch per label, fed by ``$ids_<Label>``."""
+    return _union(labels, """
+UNWIND ${ids} AS id
 MATCH (n:{label} {id: id})
-RETURN properties(n) AS props
+RETURN '{label}' AS label, properties(n) AS props
 """)
+
 
 DELETE_NODE = _by_label("""
 MATCH (n:{label} {id: $id})
@@ -89,41 +113,72 @@ DELETE r
 RETURN count(*) AS deleted
 """)
 
-_LIST = """
-MATCH (n:{label})
-WHERE ($role IS NULL OR $role IN n.roles)
-  AND ($prefix IS NULL OR n.name_key STARTS WITH $prefix)
-  AND ($language IS NULL OR EXISTS { (n)-[:SPEAKS]->(:Language {id: $language}) })
-  AND ($interest IS NULL OR EXISTS { (n)-[:INTERESTED_IN]->(:Interest {id: $interest}) })
-  AND ($neighborhood IS NULL OR EXISTS { (n)-[:LIVES_IN|LOCATED_IN]->(:Neighborhood {id: $neighborhood}) })
-  AND ($organization IS NULL OR EXISTS { (n)-[:AFFILIATED_WITH]->(:Organization {id: $organization}) })
-  AND ($directory_or IS NULL OR n.consent__directory = true OR n.id = $directory_or)
-"""
-LIST_BY_NAME = _by_label(_LIST + """
-  AND ($after_id IS NULL OR n.name_key > $after_key OR (n.name_key = $after_key AND n.id > $after_id))
-RETURN properties(n) AS props
-ORDER BY n.name_key, n.id
-LIMIT $limit
-""")
-COUNT = _by_label(_LIST + """
-RETURN count(n) AS count
-""")
-LIST_BY_ID = _by_label(_LIST + """
-  AND ($after_id IS NULL OR n.id > $after_id)
-RETURN properties(n) AS props
-ORDER BY n.id
-LIMIT $limit
-""")
+# Listing: a query per label, order and set of filters, so that the common cases (no filter,
+# a name prefix) walk the name_key (or id) index in order and stop after $limit, where one
+# query with optional predicates (`$x IS NULL OR ...`) scans every node of the label and sorts.
+LIST_FILTERS: dict[str, str] = {  # parameter -> predicate on n
+    "role": "$role IN n.roles",
+    "prefix": "n.name_key STARTS WITH $prefix",
+    "language": "EXISTS { (n)-[:SPEAKS]->(:Language {id: $language}) }",
+    "interest": "EXISTS { (n)-[:INTERESTED_IN]->(:Interest {id: $interest}) }",
+    "neighborhood": "EXISTS { (n)-[:LIVES_IN|LOCATED_IN]->(:Neighborhood {id: $neighborhood}) }",
+    "organization": "EXISTS { (n)-[:AFFILIATED_WITH]->(:Organization {id: $organization}) }",
+    "directory_or": "(n.consent__directory = true OR n.id = $directory_or)",
+}
+_KEYSET = {  # (by name, after a cursor) -> predicate: also what lets the index give the order
+    (True, False): "n.name_key >= ''",
+    (True, True): "n.name_key >= $after_key AND (n.name_key > $after_key OR n.id > $after_id)",
+    (False, False): "n.id >= ''",
+    (False, True): "n.id > $after_id",
+}
 
-# Relationships of the chosen types touching any of the given nodes, from either end.
-EXPAND = _by_label("""
-UNWIND $ids AS id
-MATCH (n:{label} {id: id})-[r]-()
-WHERE type(r) IN $types
+
+def _where(filters: frozenset[str], *extra: str) -> str:
+    predicates = [LIST_FILTERS[f] for f in sorted(filters)] + list(extra)
+    return f"WHERE {' AND '.join(predicates)}\n" if predicates else ""
+
+
+@cache
+def list_nodes(label: Label, by_name: bool, filters: frozenset[str], after: bool) -> str:
+    """A page of ``label`` in name_key or id order, with the ``filters`` (keys of
+    :data:`LIST_FILTERS`) that are set, after the keyset ``$after_key``/``$after_id``."""
+    order = "n.name_key, n.id" if by_name else "n.id"
+    return (f"MATCH (n:{label.value})\n{_where(filters, _KEYSET[(by_name, after)])}"
+            f"RETURN properties(n) AS props\nORDER BY {order}\nLIMIT $limit")
+
+
+@cache
+def count_nodes(label: Label, filters: frozenset[str]) -> str:
+    """How many of ``label`` match; with no filter, Neo4j reads its count store."""
+    return f"MATCH (n:{label.value})\n{_where(filters)}RETURN count(n) AS count"
+
+@cache
+def expand(labels: frozenset[Label], types: frozenset[RelType]) -> str:
+    """Relationships of ``types`` touching any of the given nodes (``$ids_<Label>``), from
+    either end, in one query. The types are in the pattern, so only they are traversed."""
+    pattern = "|".join(sorted(t.value for t in types))
+    return _union(labels, f"""
+UNWIND ${{ids}} AS id
+MATCH (n:{{label}} {{id: id}})-[r:{pattern}]-()
 WITH DISTINCT r
 RETURN type(r) AS type, labels(startNode(r))[0] AS start_label, startNode(r).id AS start,
        labels(endNode(r))[0] AS end_label, endNode(r).id AS end, properties(r) AS props
 """)
+
+
+# The shortest KNOWS paths, by hop limit (a pattern's bound cannot be a parameter), as id
+# lists in lexicographic order (Cypher orders lists element by element, strings by code point).
+SHORTEST_PATHS = {
+    hops: f"""
+MATCH (a:Person {{id: $a}}), (b:Person {{id: $b}})
+MATCH p = allShortestPaths((a)-[:KNOWS*..{hops}]-(b))
+WITH [n IN nodes(p) | n.id] AS ids
+RETURN ids
+ORDER BY ids
+LIMIT $limit
+"""
+    for hops in range(1, MAX_HOPS + 1)
+}
 
 SCAN_NODES = _by_label("""
 MATCH (n:{label})
@@ -159,3 +214,4 @@ SET t.revoked_at = $now
 RETURN count(t) AS revoked
 """
 LIST_TOKENS = "MATCH (t:ApiToken) RETURN properties(t) AS record ORDER BY t.created_at, t.id"
+

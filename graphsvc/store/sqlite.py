@@ -36,8 +36,14 @@ from graphsvc.model import Label, Node, Rel, RelType, name_key, to_record
 from graphsvc.settings import Settings
 from graphsvc.store import sqlite_sql as Q
 from graphsvc.store.base import Store
-from graphsvc.store.types import BatchResult, ErasureReport, NodeFilter, NodeKey, Order, RelRow
-
+from graphsvc.store.types import (
+    BatchResult,
+    ErasureReport,
+    NodeFilter,
+    NodeKey,
+    Order,
+    RelRow,
+)
 
 
 def _DUMP(value: Any) -> str:

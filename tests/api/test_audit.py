@@ -31,7 +31,7 @@ def audit_script() -> Path:
 
 
 def test_graphql_over_http_audits(live: Live, audit_script: Path) -> None:
-    proc = subprocess.run(["node", str(audit_script), live.url], capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(["node", str(audit_script), live.url], capture_output=True, text=True, timeout=120, check=False)
     assert proc.returncode == 0, proc.stderr
     results = json.loads(proc.stdout)
     assert len(results) > 50

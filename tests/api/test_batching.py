@@ -14,8 +14,8 @@ from graphsvc.auth import issue_token
 from graphsvc.model import Label
 from graphsvc.settings import Settings
 from graphsvc.store import Store
-from tests.support import Counting, free_port
 from tests.factories import node, person, rel
+from tests.support import Counting, free_port
 
 
 @pytest.fixture
@@ -49,14 +49,16 @@ QUERY = """query($n: Int!) { people(first: $n) { totalCount edges { node {
 
 def test_a_page_of_50_people_with_nested_fields_costs_a_bounded_number_of_store_calls(counted_api: tuple[str, Counting, str]) -> None:
     url, counting, token = counted_api
+    headers = {"Authorization": f"Bearer {token}"}
+    httpx.post(url, json={"query": QUERY, "variables": {"n": 1}}, headers=headers)  # the token is looked up once, then cached
     costs = {}
     for n in (5, 50):
         counting.calls.clear()
-        response = httpx.post(url, json={"query": QUERY, "variables": {"n": n}}, headers={"Authorization": f"Bearer {token}"})
+        response = httpx.post(url, json={"query": QUERY, "variables": {"n": n}}, headers=headers)
         body = response.json()
         assert "errors" not in body, body
         people = body["data"]["people"]["edges"]
         assert len(people) == n and all(len(p["node"]["languages"]) == 2 and p["node"]["neighborhood"] for p in people)
         costs[n] = sum(counting.calls.values())
     assert costs[50] == costs[5], f"store calls grow with the page: {costs}"
-    assert costs[50] <= 8, dict(counting.calls)
+    assert costs[50] <= 4, dict(counting.calls)  # page, totalCount, relationships, nodes of every label

@@ -70,7 +70,7 @@ def merged(*parts: st.SearchStrategy[dict]) -> st.SearchStrategy[dict]:
 
 dates = st.dates(date(1990, 1, 1), date(2030, 12, 31))
 texts = st.text(st.one_of(*SCRIPTS), max_size=60).filter(lambda s: s.strip() == s)
-subsets = lambda enum: st.frozensets(st.sampled_from(list(enum)))  # noqa: E731
+subsets = lambda enum: st.frozensets(st.sampled_from(list(enum)))
 
 STRATEGIES: dict[Label, st.SearchStrategy[dict]] = {
     Label.PERSON: merged(

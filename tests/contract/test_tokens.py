@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from graphsvc.auth import ApiRole, authenticate, issue_token
+from graphsvc.auth import (
+    ApiRole,
+    authenticate,
+    cached_principal,
+    issue_token,
+    revoke_token,
+)
 from graphsvc.errors import InvalidInputError
 from graphsvc.store import Store
 from tests.factories import person
@@ -53,3 +59,12 @@ def test_roles_and_people_must_fit(store: Store) -> None:
     with pytest.raises(InvalidInputError) as err:
         issue_token(store, "king")
     assert store.list_tokens() == []
+
+
+def test_the_api_token_cache_forgets_a_token_revoked_in_this_process(store: Store) -> None:
+    secret, record = issue_token(store, "coordinator")
+    assert authenticate(store, secret, cache=True) is not None
+    assert cached_principal(store, secret) is not None  # the API asks the store no more for a while
+    assert revoke_token(store, record.id) is True
+    assert cached_principal(store, secret) is None
+    assert authenticate(store, secret, cache=True) is None
