@@ -26,7 +26,13 @@ from graphsvc.model.nodes import (
     SensitiveAttributes,
     TimeSlot,
 )
-from graphsvc.model.records import from_record, name_key, parse_node, parse_rel, to_record
+from graphsvc.model.records import (
+    from_record,
+    name_key,
+    parse_node,
+    parse_rel,
+    to_record,
+)
 from graphsvc.model.relationships import (
     REL_SPECS,
     AffiliationRole,

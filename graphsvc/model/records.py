@@ -26,7 +26,7 @@ SEP = "__"
 _JSON_FIELDS = frozenset({"geometry"})
 _TIMESTAMPS = ("created_at", "updated_at")
 _EXCLUDE = frozenset(_TIMESTAMPS)
-_FIELD_PREFIX = re.compile(r"^([a-z_][a-z0-9_.]*): (.*)$", re.S)
+_FIELD_PREFIX = re.compile(r"^([a-z_][a-z0-9_.]*): (.*)$", re.DOTALL)
 
 
 def name_key(name: str) -> str:

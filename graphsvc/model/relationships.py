@@ -12,9 +12,9 @@ larger, so connecting A-B and then B-A names the same relationship.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from operator import attrgetter
 from datetime import date
 from enum import StrEnum
+from operator import attrgetter
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
