@@ -2,7 +2,7 @@
 
     .venv/bin/python -m bench.api_load [--people 100000] [--knows 1000000]
         [--stores sqlite,neo4j] [--neo4j-uri bolt://127.0.0.1:7697]
-        [--duration 20] [--concurrency 8] [--warmup 3] [--seed 42] [--py-spy 0]
+        [--duration 20] [--concurrency 8] [--workers 1] [--warmup 3] [--seed 42] [--py-spy 0]
 
 For each store, a synthetic graph (bench.bulk_load's people, languages and interests,
 plus neighborhoods and LIVES_IN; every person in the directory) is loaded with
@@ -424,9 +424,9 @@ class CpuMeter:
         ru = resource.getrusage(resource.RUSAGE_SELF)
         out = {"client": ru.ru_utime + ru.ru_stime, "wall": time.perf_counter()}
         for name, proc in self.procs.items():
-            try:
-                c = proc.cpu_times()
-                out[name] = c.user + c.system
+            try:  # a server with --workers is a parent and its worker processes
+                family = [proc, *proc.children(recursive=True)] if name == "server" else [proc]
+                out[name] = sum(c.user + c.system for c in (p.cpu_times() for p in family))
             except self._psutil.Error:
                 pass
         m = self._psutil.cpu_times()
@@ -508,13 +508,13 @@ async def drive(client: Any, headers: dict[str, str], sc: Scenario, inputs: Inpu
 class Server:
     """``graphsvc serve`` in its own process, on a free loopback port."""
 
-    def __init__(self, uri: str, log_path: Path) -> None:
+    def __init__(self, uri: str, log_path: Path, workers: int = 1) -> None:
         self.uri = uri
         self.port = free_port()
         self.log_path = log_path
         exe = Path(sys.executable).parent / "graphsvc"
         cmd = [str(exe)] if exe.exists() else [sys.executable, "-m", "graphsvc.cli"]
-        self.cmd = [*cmd, "serve", "--host", "127.0.0.1", "--port", str(self.port), "--store", uri]
+        self.cmd = [*cmd, "serve", "--host", "127.0.0.1", "--port", str(self.port), "--store", uri, "--workers", str(workers)]
         self._log = open(log_path, "wb")  # noqa: SIM115 - closed in stop()
         self.proc = subprocess.Popen(self.cmd, cwd=ROOT, stdout=self._log, stderr=subprocess.STDOUT)
         self.base_url = f"http://127.0.0.1:{self.port}"
@@ -539,7 +539,8 @@ class Server:
         import psutil
 
         try:
-            return psutil.Process(self.proc.pid).memory_info().rss // 1024
+            proc = psutil.Process(self.proc.pid)
+            return sum(p.memory_info().rss for p in [proc, *proc.children(recursive=True)]) // 1024
         except psutil.Error:
             return None
 
@@ -754,7 +755,7 @@ def bench_store(console: Any, args: argparse.Namespace, target: Target, graph: G
     db_pid = _listening_pid(_port(target.uri)) if target.kind == "neo4j" else None
     out["db_pid_found"] = db_pid is not None
 
-    server = Server(target.uri, tmp / f"server-{name}.log")
+    server = Server(target.uri, tmp / f"server-{name}.log", workers=args.workers)
     out["server"] = {"cmd": server.cmd, "port": server.port, "source": source_digest()}
     scenarios: dict[str, Any] = {}
     out["scenarios"] = scenarios
@@ -884,7 +885,7 @@ def _f(value: float | None, fmt: str) -> str:
 def print_report(console: Any, args: argparse.Namespace, results: list[dict[str, Any]]) -> None:
     from rich.table import Table
 
-    table = Table(title=(f"API load: {args.people:,} people, {args.knows:,} KNOWS; {args.concurrency} concurrent requests, "
+    table = Table(title=(f"API load: {args.people:,} people, {args.knows:,} KNOWS; {args.concurrency} concurrent requests, {args.workers} server process(es), "
                          f"{args.duration:g} s per scenario (+{args.warmup:g} s warm-up); baseline = store called directly, 1 thread"))
     for col in ("store", "scenario", "API req/s", "API p50 ms", "API p95 ms", "API p99 ms", "base ops/s", "base p50 ms",
                 "base p95 ms", "p50 API/base", "ops/s base/API", "calls/req API/base", "errors", "target"):
@@ -956,6 +957,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     p.add_argument("--duration", type=float, default=20.0, help="measured seconds per scenario and side (default 20)")
     p.add_argument("--warmup", type=float, default=3.0, help="untimed seconds before each measured stretch (default 3)")
     p.add_argument("--concurrency", type=int, default=8, help="API requests in flight (default 8)")
+    p.add_argument("--workers", type=int, default=1, help="API server processes (graphsvc serve --workers; default 1)")
     p.add_argument("--seed", type=int, default=42)
     p.add_argument("--pairs", type=int, default=200, help="pairs 3-4 hops apart to pick for (b) (default 200)")
     p.add_argument("--pair-budget", type=float, default=60.0, help="seconds allowed for picking pairs (default 60)")
