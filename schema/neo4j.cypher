@@ -18,3 +18,4 @@ CREATE INDEX circle_name_key IF NOT EXISTS FOR (n:Circle) ON (n.name_key);
 CREATE INDEX mentorship_status IF NOT EXISTS FOR (n:Mentorship) ON (n.status);
 CREATE CONSTRAINT api_token_id IF NOT EXISTS FOR (t:ApiToken) REQUIRE t.id IS UNIQUE;
 CREATE CONSTRAINT api_token_hash IF NOT EXISTS FOR (t:ApiToken) REQUIRE t.hash IS UNIQUE;
+CREATE CONSTRAINT setting_key IF NOT EXISTS FOR (s:Setting) REQUIRE s.key IS UNIQUE;

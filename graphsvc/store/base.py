@@ -181,6 +181,16 @@ class Store(ABC):
     def list_tokens(self) -> list[TokenRecord]:
         """Every token record, oldest first."""
 
+    # ------------------------------------------------------------------ program settings (kept beside the graph)
+
+    @abstractmethod
+    def get_setting(self, key: str) -> str | None:
+        """A program setting (JSON text: the program profile, coordinators' exclusions), or None."""
+
+    @abstractmethod
+    def put_setting(self, key: str, value: str) -> None:
+        """Create or replace a program setting."""
+
     # ------------------------------------------------------------------ nodes
 
     def upsert(self, node: Node) -> Outcome:

@@ -191,6 +191,15 @@ class Neo4jStore(Store):
     def list_tokens(self) -> list[TokenRecord]:
         return [self._token(dict(r["record"])) for r in self._read(Q.LIST_TOKENS)]
 
+    # ------------------------------------------------------------------ settings
+
+    def get_setting(self, key: str) -> str | None:
+        records = self._read(Q.GET_SETTING, key=key)
+        return records[0]["value"] if records else None
+
+    def put_setting(self, key: str, value: str) -> None:
+        self._write(lambda tx: tx.run(Q.PUT_SETTING, key=key, value=value, now=_now()).consume())
+
     # ------------------------------------------------------------------ writes
 
     def _write_batch(self, nodes: Sequence[Node], rels: Sequence[Rel], row_offset: int, rel_offset: int) -> BatchResult:

@@ -215,3 +215,7 @@ RETURN count(t) AS revoked
 """
 LIST_TOKENS = "MATCH (t:ApiToken) RETURN properties(t) AS record ORDER BY t.created_at, t.id"
 
+
+# Program settings (the program profile, exclusions) live beside the graph as :Setting nodes.
+GET_SETTING = "MATCH (s:Setting {key: $key}) RETURN s.value AS value"
+PUT_SETTING = "MERGE (s:Setting {key: $key}) SET s.value = $value, s.updated_at = $now"

@@ -202,6 +202,17 @@ class SqliteStore(Store):
         with _translated():
             return [TokenRecord(*row) for row in self._reader().execute(Q.LIST_TOKENS)]
 
+    # ------------------------------------------------------------------ settings
+
+    def get_setting(self, key: str) -> str | None:
+        with _translated():
+            row = self._reader().execute(Q.GET_SETTING, (key,)).fetchone()
+        return None if row is None else row[0]
+
+    def put_setting(self, key: str, value: str) -> None:
+        with self._transaction() as conn:
+            conn.execute(Q.PUT_SETTING, (key, value, _now()))
+
     # ------------------------------------------------------------------ writes
 
     def _write_batch(self, nodes: Sequence[Node], rels: Sequence[Rel], row_offset: int, rel_offset: int) -> BatchResult:

@@ -41,6 +41,11 @@ CREATE TABLE IF NOT EXISTS tokens (
     created_at TEXT NOT NULL,
     revoked_at TEXT
 ) STRICT;
+CREATE TABLE IF NOT EXISTS settings (
+    key        TEXT PRIMARY KEY,
+    value      TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+) STRICT;
 """
 
 CONNECTION_PRAGMAS = (
@@ -144,3 +149,9 @@ INSERT_TOKEN = f"INSERT INTO tokens ({_TOKEN_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?,
 TOKEN_BY_HASH = f"SELECT {_TOKEN_COLUMNS} FROM tokens WHERE hash = ?"
 REVOKE_TOKEN = "UPDATE tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL"
 LIST_TOKENS = f"SELECT {_TOKEN_COLUMNS} FROM tokens ORDER BY created_at, id"
+
+GET_SETTING = "SELECT value FROM settings WHERE key = ?"
+PUT_SETTING = """
+INSERT INTO settings (key, value, updated_at) VALUES (?, ?, ?)
+ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at
+"""
