@@ -92,3 +92,10 @@ class ConfigurationError(GraphsvcError):
     """Settings that cannot work: an unknown store scheme, a missing password."""
 
     code = "configuration"
+
+
+class ConflictError(GraphsvcError):
+    """A change the current state does not allow: a mentor without free places, a
+    mentorship that has already ended."""
+
+    code = "conflict"

@@ -14,21 +14,32 @@ its later member. Everything is drawn from ``random.Random`` instances seeded fr
 ``seed`` (never the global one), with no dependence on set order or string hashing, so
 the same ``(people, seed)`` gives the same stream.
 
+With ``plant`` > 0, some newcomers get a hidden "good match": a mentor generated earlier
+whom they are made to resemble on several of the scoring factors, each applied by chance
+(:data:`~loaders.demo_data.PLANT_FACTORS`). The pairs go to an ``answers`` callback
+(:func:`write_answers` writes them as JSON lines), for evaluating mentor suggestions
+against a known truth. Planting draws from its own ``random.Random`` and changes only the
+planted newcomers (attributes, and relationships added), so everyone else is exactly as
+without it.
+
 The city, its places, organizations and people are invented; e-mail addresses use the
 reserved ``example.org`` domain and phone numbers the fictional 555-01xx range.
 """
 
 from __future__ import annotations
 
+import json
 import math
 import random
 import re
 import unicodedata
 from bisect import bisect
 from collections import deque
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 from graphsvc.model import Label, RelType
@@ -43,8 +54,10 @@ from loaders.demo_data import (
     INSTITUTIONS,
     INTERESTS,
     LANGUAGES,
+    MACROLANGUAGES,
     NEIGHBORHOOD_NAMES,
     OCCUPATIONS,
+    PLANT_FACTORS,
     SLOTS,
     STREETS,
     WORDS,
@@ -54,11 +67,12 @@ from loaders.items import Item
 
 __all__ = [
     "COMMUNITIES", "DEFAULT_SPEC", "INTERESTS", "LANGUAGES", "OCCUPATIONS", "Community", "DemoSpec",
-    "generate", "neighborhood_count", "person_id",
+    "generate", "neighborhood_count", "person_id", "write_answers",
 ]
 
 FILE = "demo"
 Entry = tuple[Label | RelType, dict[str, Any]]
+Answer = dict[str, Any]  # {"newcomer": id, "mentor": id, "factors": [factor names]}
 
 # ----------------------------------------------------------------------------- constants
 
@@ -136,6 +150,7 @@ class _City:
     cultural: list[str | None]  # per community: its cultural center
     language_school: str
     higher_ed: list[str]
+    adjacent: list[tuple[int, ...]]  # per neighborhood: the indices of those it touches
 
 
 def _polygon_point(quad: Sequence[tuple[float, float]], u: float, v: float) -> tuple[float, float]:
@@ -291,7 +306,9 @@ def _build_city(people: int, spec: DemoSpec, rng: random.Random) -> _City:
                     served.append("fra")
             for code in dict.fromkeys(served):
                 rels.append((RelType.SERVES_LANGUAGE, {"type": "SERVES_LANGUAGE", "start": iid, "end": code}))
-    return _City(nodes + rels, hoods, hood_cum, employers, places, settlement, cultural, language_school, higher_ed)
+    adjacent = [tuple(sorted({b for a, b in pairs if a == k} | {a for a, b in pairs if b == k})) for k in range(n)]
+    return _City(nodes + rels, hoods, hood_cum, employers, places, settlement, cultural, language_school, higher_ed,
+                 adjacent)
 
 
 # ----------------------------------------------------------------------------- people
@@ -329,7 +346,7 @@ def _one(rng: random.Random, items: Sequence[Any]) -> Any:
 class _Population:
     """Draws people one at a time, remembering only a bounded window of recent people."""
 
-    def __init__(self, city: _City, spec: DemoSpec, seed: int) -> None:
+    def __init__(self, city: _City, spec: DemoSpec, seed: int, plant: float = 0.0) -> None:
         self.city, self.spec = city, spec
         self.rng = random.Random(f"graphsvc-demo:{seed}:people")  # str seeds are hashed with sha512
         self.today = spec.today.toordinal()
@@ -346,7 +363,8 @@ class _Population:
         # everyone's, the last are some forty times rarer than the first.
         rank = list(range(len(INTERESTS)))
         self.rng.shuffle(rank)
-        self.interest_cum = _cumulative([1 / (rank[k] + 1) ** 1.3 for k in range(len(INTERESTS))])
+        popularity = [1 / (rank[k] + 1) ** 1.3 for k in range(len(INTERESTS))]
+        self.interest_cum = _cumulative(popularity)
         self.places = {faith: _faith_place(faith) for com in spec.communities for faith, _ in com.faiths}
         self.hood_count = len(city.hoods)
         m = spec.memory
@@ -355,10 +373,13 @@ class _Population:
         self.by_hood: list[deque[Remembered]] = [deque(maxlen=2 * m) for _ in city.hoods]
         self.everyone: deque[Remembered] = deque(maxlen=4 * m)
         self.by_org: dict[str, deque[Remembered]] = {}  # bounded: organizations and institutions are
+        self.planter = _Planter(city, spec, seed, plant, popularity) if plant > 0 else None
+        self.answer: Answer | None = None  # the pair planted for the last person drawn, if any
 
     def person(self, i: int, rels: list[Entry]) -> dict[str, Any]:
         """Person ``i``'s node; their relationships are appended to ``rels``."""
         rng, spec, city, today = self.rng, self.spec, self.city, self.today
+        first_rel = len(rels)
         c = _draw(rng, self.com_cum)
         com = spec.communities[c]
         h = _draw(rng, city.hood_cum[c])
@@ -442,6 +463,8 @@ class _Population:
             queue.append(remembered)
         if org is not None:
             self.by_org.setdefault(org, deque(maxlen=16)).append(remembered)
+        if self.planter is not None:  # after the queues: what later people see stays as without planting
+            self.answer = self.planter.see(node, core, remembered[1], rels, first_rel)
         return node
 
     def _speaks(self, pid: str, com: Community, newcomer: bool, arrival: int | None, edu: int,
@@ -580,35 +603,207 @@ class _Population:
                       "since": self.iso[since - self.base]}}))
 
 
+# ----------------------------------------------------------------------------- planted matches
+
+
+@dataclass(slots=True)
+class _Mentor:
+    """What planting needs of an eligible mentor (MENTOR, consent to matching, places left)."""
+
+    id: str
+    hood: int | None  # None for a mentor who gave no neighborhood
+    languages: tuple[str, ...]  # the native one first
+    isco: str | None
+    interests: tuple[str, ...]  # the rarest first
+    slots: tuple[str, ...]
+    friends: tuple[Core, ...]  # the earlier people they know
+    left: int  # places not yet taken by a planted newcomer
+
+
+class _Planter:
+    """Plants hidden good matches: a newcomer made to resemble a mentor generated earlier.
+
+    It draws only from its own ``random.Random`` and changes only the newcomer being drawn
+    (their node and their relationships, none yet yielded), after the recent-people queues
+    have taken them: everyone else, and who ties to whom, stay as without planting. A
+    planted newcomer's own ties and services stay those first drawn. Mentors are
+    remembered in short queues (the most recent, and per neighborhood), so memory stays
+    bounded; a mentor gets no more planted newcomers than their capacity.
+    """
+
+    def __init__(self, city: _City, spec: DemoSpec, seed: int, share: float, popularity: list[float]) -> None:
+        self.rng = random.Random(f"graphsvc-demo:{seed}:plant")
+        self.city, self.share, self.today = city, share, spec.today.toordinal()
+        self.popularity = {slug: w for (slug, _, _), w in zip(INTERESTS, popularity, strict=True)}
+        self.hood_index = {hood: k for k, hood in enumerate(city.hoods)}
+        self.recent: deque[_Mentor] = deque(maxlen=4 * spec.memory)
+        self.by_hood: list[deque[_Mentor]] = [deque(maxlen=max(1, spec.memory // 4)) for _ in city.hoods]
+
+    def see(self, node: dict[str, Any], core: Core, friends: tuple[Core, ...], rels: list[Entry],
+            first: int) -> Answer | None:
+        """Remember an eligible mentor, or perhaps plant one for an eligible newcomer;
+        ``rels[first:]`` are the person's relationships."""
+        roles, consent = node["roles"], node["consent"]["matching"]
+        if "MENTOR" in roles and consent and node.get("mentor_capacity", 0) >= 1:
+            self._remember(node, friends, rels[first:])
+        elif "NEWCOMER" in roles and consent and self.rng.random() < self.share:
+            return self._plant(node, core, friends, rels, first)
+        return None
+
+    def _remember(self, node: dict[str, Any], friends: tuple[Core, ...], mine: list[Entry]) -> None:
+        hood = next((self.hood_index[d["end"]] for kind, d in mine if kind is RelType.LIVES_IN), None)
+        interests = [d["end"] for kind, d in mine if kind is RelType.INTERESTED_IN]
+        occupation = node.get("occupation")
+        mentor = _Mentor(
+            node["id"], hood, tuple(d["end"] for kind, d in mine if kind is RelType.SPEAKS),
+            occupation["isco08"] if occupation else None,
+            tuple(sorted(interests, key=lambda slug: (self.popularity[slug], slug))),
+            tuple(node.get("availability", ())), friends, node["mentor_capacity"])
+        self.recent.append(mentor)
+        if hood is not None:
+            self.by_hood[hood].append(mentor)
+
+    def _plant(self, node: dict[str, Any], core: Core, friends: tuple[Core, ...], rels: list[Entry],
+               first: int) -> Answer | None:
+        rng = self.rng
+        chosen = [factor for factor, chance in PLANT_FACTORS.items() if rng.random() < chance]
+        candidates = [m for m in self.recent if m.left]
+        if "geography" in chosen:  # the mentor is picked nearby, rather than the newcomer moved
+            h = core[2]
+            near = {m.id: m for k in (h, *self.city.adjacent[h]) for m in self.by_hood[k] if m.left}
+            if near:
+                candidates = [near[key] for key in sorted(near)]
+            else:
+                chosen.remove("geography")
+        if "language" in chosen:  # one with a home language besides the local one, where there is one
+            candidates = [m for m in candidates if any(code != "eng" for code in m.languages)] or candidates
+        if not candidates:
+            return None
+        mentor = _one(rng, candidates)
+        mentor.left -= 1
+        applied = [factor for factor in chosen if self._apply(factor, node, core, friends, mentor, rels, first)]
+        return {"newcomer": node["id"], "mentor": mentor.id, "factors": applied}
+
+    def _apply(self, factor: str, node: dict[str, Any], core: Core, friends: tuple[Core, ...], mentor: _Mentor,
+               rels: list[Entry], first: int) -> bool:
+        """Make the newcomer resemble the mentor on one factor; whether it could be done."""
+        rng, pid = self.rng, node["id"]
+        own = {(kind, d["end"]) for kind, d in rels[first:] if d["start"] == pid}
+        if factor == "language":  # a home language in common, or one of the same macrolanguage
+            home = [code for code in mentor.languages if code != "eng"]
+            if not home:
+                return False
+            spoken = {MACROLANGUAGES.get(code, code) for kind, code in own if kind is RelType.SPEAKS}
+            if not spoken & {MACROLANGUAGES.get(code, code) for code in home}:
+                rels.append((RelType.SPEAKS, {"type": "SPEAKS", "start": pid, "end": home[0],
+                                              "props": {"level": _one(rng, ("conversational", "fluent"))}}))
+        elif factor == "goals_occupation":  # a former job in the mentor's unit or sub-major group
+            if not mentor.isco:
+                return False
+            related = [o for o in OCCUPATIONS if o[0][:2] == mentor.isco[:2] and o[0] != mentor.isco]
+            code = _one(rng, related)[0] if related and rng.random() < 0.5 else mentor.isco
+            title = next(o[1] for o in OCCUPATIONS if o[0] == code)
+            node["occupation"] = {"isco08": code, "title": title}
+            goals = {*node["goals"], "employment"}
+            node["goals"] = [goal for goal, _ in GOALS if goal in goals]
+            if "education_level" in node:
+                node["education_level"] = _one(rng, _LEVELS_EDU[code[0]])
+        elif factor == "interests":  # the mentor's rarest one or two
+            if not mentor.interests:
+                return False
+            for slug in mentor.interests[:1 + int(rng.random() * 2)]:
+                if (RelType.INTERESTED_IN, slug) not in own:
+                    rels.append((RelType.INTERESTED_IN, {"type": "INTERESTED_IN", "start": pid, "end": slug}))
+        elif factor == "geography":  # the mentor was picked in the newcomer's neighborhood or next to it
+            if not any(kind is RelType.LIVES_IN for kind, _ in own):
+                rels.append((RelType.LIVES_IN, {"type": "LIVES_IN", "start": pid, "end": self.city.hoods[core[2]]}))
+        elif factor == "social":  # knows one of the mentor's acquaintances
+            if not mentor.friends:
+                return False
+            friend = _one(rng, mentor.friends)
+            if all(f[0] != friend[0] for f in friends):
+                earliest = max(core[3], friend[3])
+                since = date.fromordinal(earliest + int(rng.random() * (self.today - earliest)))
+                low, spread = _TRUST["community"]
+                rels.append((RelType.KNOWS, {
+                    "type": "KNOWS", "start": friend[0], "end": pid,
+                    "props": {"trust": round(low + spread * rng.random(), 2), "context": _one(rng, BRIDGE_FAR),
+                              "since": since.isoformat()}}))
+        elif factor == "availability_capacity":  # one or two of the mentor's free slots
+            if not mentor.slots:
+                return False
+            slots = {*node.get("availability", ()), *(_one(rng, mentor.slots) for _ in range(1 + int(rng.random() * 2)))}
+            node["availability"] = [slot for slot in SLOTS if slot in slots]
+        else:
+            raise ValueError(f"unknown factor to plant: {factor}")
+        return True
+
+
+@contextmanager
+def write_answers(path: str | Path) -> Iterator[Callable[[Answer], None]]:
+    """A callback for :func:`generate`'s ``answers`` that writes each planted pair to
+    ``path`` as a JSON line, the file closed on leaving the block::
+
+        with write_answers("answers.jsonl") as answers:
+            for item in generate(2000, seed=3, plant=0.2, answers=answers):
+                ...
+    """
+    with Path(path).open("w", encoding="utf-8") as out:
+        def write(answer: Answer) -> None:
+            out.write(json.dumps(answer, ensure_ascii=False) + "\n")
+
+        yield write
+
+
 # ----------------------------------------------------------------------------- the stream
 
 
-def generate(people: int, seed: int = 7, spec: DemoSpec = DEFAULT_SPEC) -> Iterator[Item]:
+def generate(people: int, seed: int = 7, spec: DemoSpec = DEFAULT_SPEC, *, plant: float = 0.0,
+             answers: Callable[[Answer], None] | None = None) -> Iterator[Item]:
     """Stream a demo community of ``people`` people as items (``file="demo"``, ``row`` 1, 2, ...).
 
     Fixed nodes and their relationships come first, then people in blocks of
     ``spec.block``: a block's people, then the block's relationships. Every relationship
-    ends at a node already yielded. The same ``(people, seed, spec)`` gives the same items.
+    ends at a node already yielded. The same ``(people, seed, spec, plant)`` gives the
+    same items.
+
+    ``plant`` is the share of newcomers who consent to matching that get a planted
+    mentor: one generated earlier (a MENTOR who consents to matching, with a place left)
+    whom the newcomer is made to resemble, each factor of
+    :data:`~loaders.demo_data.PLANT_FACTORS` by its chance. ``answers`` is called with
+    ``{"newcomer": id, "mentor": id, "factors": [...]}`` for each planted pair, in stream
+    order, just before the newcomer is yielded (see :func:`write_answers`). With
+    ``plant=0`` the stream is the same as without these arguments, and with any ``plant``
+    every person but the planted newcomers is too.
 
     >>> items = list(generate(50, seed=1))
     >>> items[0].kind, items[0].data
     (<Label.LANGUAGE: 'Language'>, {'id': 'eng'})
     >>> sum(item.kind is Label.PERSON for item in items)
     50
+    >>> planted = []
+    >>> _ = list(generate(300, seed=1, plant=0.5, answers=planted.append))
+    >>> sorted(planted[0])
+    ['factors', 'mentor', 'newcomer']
     """
     if people < 0 or spec.block < 1:
         raise ValueError(f"people must be 0 or more (not {people}), and spec.block 1 or more")
+    if not 0.0 <= plant <= 1.0:
+        raise ValueError(f"plant is a share of newcomers, from 0 to 1 (not {plant})")
     city = _build_city(people, spec, random.Random(f"graphsvc-demo:{seed}:city"))
     row = 0
     for kind, data in city.fixed:
         row += 1
         yield Item(kind, data, FILE, row)
-    population = _Population(city, spec, seed)
+    population = _Population(city, spec, seed, plant)
     for start in range(0, people, spec.block):
         rels: list[Entry] = []
         for i in range(start, min(people, start + spec.block)):
             row += 1
-            yield Item(Label.PERSON, population.person(i, rels), FILE, row)
+            node = population.person(i, rels)
+            if population.answer is not None and answers is not None:
+                answers(population.answer)
+            yield Item(Label.PERSON, node, FILE, row)
         for kind, data in rels:
             row += 1
             yield Item(kind, data, FILE, row)

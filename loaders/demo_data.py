@@ -222,3 +222,10 @@ FAITH_PLACE = {"Muslim": "same mosque", "Jewish": "same synagogue", "Hindu": "sa
                 "Buddhist": "same temple", "Sikh": "same gurdwara", "Druze": "same community hall"}
 BRIDGE_NEAR = ("neighbors", "kids at the same school", "community centre", "same building")
 BRIDGE_FAR = ("sports club", "volunteering", "friend of a friend", "mentorship program event")
+#: ISO 639-3 macrolanguages of the individual languages above (Egyptian, Levantine and
+#: Standard Arabic are Arabic; Dari is Persian): an ``arz`` speaker is served by an ``arb`` one.
+MACROLANGUAGES = {"arz": "ara", "apc": "ara", "arb": "ara", "prs": "fas"}
+#: How a planted newcomer comes to resemble their planted mentor (:func:`loaders.demo.generate`
+#: with ``plant``): factor (named as in the scoring profile) -> chance it is applied.
+PLANT_FACTORS = {"language": 0.6, "goals_occupation": 0.6, "interests": 0.65, "geography": 0.6, "social": 0.5,
+                 "availability_capacity": 0.7}

@@ -18,6 +18,7 @@ from graphsvc.auth import ANONYMOUS, authenticate, cached_principal
 from graphsvc.auth.cache import TTLCache
 from graphsvc.errors import ConfigurationError, GraphsvcError
 from graphsvc.services.access import PARTNERS_CACHE_TTL, Policy
+from graphsvc.services.matching import IndexCache
 from graphsvc.settings import Settings
 from graphsvc.store import Store, open_store
 
@@ -46,6 +47,11 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
                 await call(app.state.store.close)
 
     partners: TTLCache[str, frozenset[str]] = TTLCache(PARTNERS_CACHE_TTL)  # a participant's, for their policy
+    matching = IndexCache()  # the warm analysis index (mentor suggestions, cohort matching)
+
+    def after_write() -> None:
+        partners.clear()
+        matching.clear()
 
     app = FastAPI(title="graphsvc", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
 
@@ -87,7 +93,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
         policy_for = partial(Policy.for_principal, st, principal, public_institutions=settings.public_institutions, cache=partners)
         policy = await call(policy_for) if Policy.needs_store(principal, partners) else policy_for()
         context = Context(store=st, principal=principal, policy=policy, request_id=request.state.request_id,
-                          after_write=partners.clear)
+                          after_write=after_write, matching=matching)
         return await http.handle(request, schema, context, graphiql=settings.dev_mode)
 
     return app

@@ -18,6 +18,7 @@ from strawberry.dataloader import DataLoader
 from graphsvc.auth import Principal
 from graphsvc.model import Label, Node, Rel, RelType
 from graphsvc.services.access import Policy
+from graphsvc.services.matching import IndexCache
 from graphsvc.store import Store
 from graphsvc.store.types import NodeKey
 
@@ -38,6 +39,8 @@ class Context:
     request_id: str = ""
     #: called after a successful write (drops what the app caches about the graph)
     after_write: Callable[[], None] = lambda: None
+    #: the app's warm analysis index for matching (rebuilt when stale)
+    matching: IndexCache = field(default_factory=IndexCache)
     _nodes: DataLoader[NodeKey, Node | None] = field(init=False)
     _rels: DataLoader[RelsKey, list[Rel]] = field(init=False)
 

@@ -72,6 +72,8 @@ class ProblemCode(Enum):
     UNAVAILABLE = "unavailable"
     STORE = "store"
     CONFIGURATION = "configuration"
+    CONFLICT = "conflict"
+    NOT_ELIGIBLE = "not_eligible"
     ERROR = "error"
 
 
@@ -368,7 +370,12 @@ def build_schema(*, introspection: bool = True, max_depth: int = 10, max_aliases
     ]
     if not introspection:
         extensions.append(DisableIntrospection)
-    return _Schema(query=Query, mutation=Mutation, extensions=extensions, types=list(t.TYPES.values()))
+    from strawberry.tools import merge_types
+
+    from graphsvc.api.matching import MatchingMutation, MatchingQuery
+
+    return _Schema(query=merge_types("Query", (Query, MatchingQuery)), mutation=merge_types("Mutation", (Mutation, MatchingMutation)),
+                   extensions=extensions, types=list(t.TYPES.values()))
 
 
 class _Schema(strawberry.Schema):

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import os
+import random
 import subprocess
 import sys
 import tracemalloc
-from collections import Counter, deque
+from collections import Counter, defaultdict, deque
+from collections.abc import Iterable
 from datetime import date, timedelta
 from itertools import pairwise
 from pathlib import Path
@@ -16,7 +19,8 @@ from typing import Any
 import pytest
 
 from graphsvc.model import Label, RelType, parse_node, parse_rel
-from loaders.demo import DEFAULT_SPEC, generate, neighborhood_count
+from loaders.demo import DEFAULT_SPEC, generate, neighborhood_count, write_answers
+from loaders.demo_data import MACROLANGUAGES, PLANT_FACTORS
 from loaders.items import Item
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -31,6 +35,18 @@ def small() -> list[Item]:
 def town() -> list[Item]:
     """Big enough for shares and averages to be stable, small enough to be quick."""
     return list(generate(2000, seed=11))
+
+
+@pytest.fixture(scope="module")
+def planted() -> tuple[list[Item], list[dict[str, Any]]]:
+    """The town again, with hidden good matches planted for 30% of the eligible newcomers."""
+    answers: list[dict[str, Any]] = []
+    return list(generate(2000, seed=11, plant=0.3, answers=answers.append)), answers
+
+
+@pytest.fixture(scope="module")
+def planted_items(planted: tuple[list[Item], list[dict[str, Any]]]) -> list[Item]:
+    return planted[0]
 
 
 def _of(items: list[Item], kind: Label | RelType) -> list[dict[str, Any]]:
@@ -104,7 +120,7 @@ def test_nothing_depends_on_string_hashing() -> None:
 # ---------------------------------------------------------------------------- referential integrity
 
 
-@pytest.mark.parametrize("fixture", ["small", "town"])
+@pytest.mark.parametrize("fixture", ["small", "town", "planted_items"])
 def test_every_relationship_end_was_yielded_before(fixture: str, request: pytest.FixtureRequest) -> None:
     seen: set[tuple[str, str]] = set()
     for item in request.getfixturevalue(fixture):
@@ -181,6 +197,17 @@ def test_names_come_from_many_cultures_and_ids_are_ascii(town: list[Item]) -> No
     for low, high in ((0x0600, 0x06FF), (0x1200, 0x137F), (0x0400, 0x04FF)):  # Arabic, Ge'ez, Cyrillic
         assert any(low <= ord(ch) <= high for ch in names)
     assert all(item.data["id"].isascii() for item in town if item.is_node)
+
+
+def test_planted_stream_parses_and_has_no_duplicate_relationships(planted_items: list[Item]) -> None:
+    for item in planted_items:
+        if item.is_node:
+            parse_node(Label(item.kind), item.data, row=item.row)
+        else:
+            parse_rel(item.data, row=item.row)
+    keys = [(d["type"], d["start"], d["end"]) for d in (i.data for i in planted_items if not i.is_node)]
+    assert len(set(keys)) == len(keys)
+    assert [item.row for item in planted_items] == list(range(1, len(planted_items) + 1))
 
 
 def test_knows_homophily_bridging_and_no_duplicates(town: list[Item]) -> None:
@@ -263,3 +290,149 @@ def test_memory_does_not_grow_with_the_number_of_people() -> None:
     small, large = _peak_bytes(2_000), _peak_bytes(8_000)
     assert large < 1.5 * small, (small, large)
     assert large < 20_000_000, large
+
+
+# ---------------------------------------------------------------------------- planted matches
+
+#: sha256 of the default stream for (2000, seed=11), taken before planting existed: planting
+#: must not change a byte of it (see _digest for what is hashed)
+TOWN_DIGEST = "69172013052980eb56ee2e48e7372000adde1b8b442790429acd00336a987d81"
+
+
+def _digest(items: Iterable[Item]) -> str:
+    h = hashlib.sha256()
+    for i in items:
+        h.update(json.dumps([str(i.kind), i.data, i.row], sort_keys=True, ensure_ascii=False).encode())
+        h.update(b"\n")
+    return h.hexdigest()
+
+
+def test_without_planting_the_stream_is_unchanged(town: list[Item]) -> None:
+    assert _digest(town) == TOWN_DIGEST
+    calls: list[dict[str, Any]] = []
+    assert _digest(generate(2000, seed=11, plant=0.0, answers=calls.append)) == TOWN_DIGEST
+    assert calls == []
+
+
+def test_plant_must_be_a_share() -> None:
+    for bad in (-0.1, 1.5):
+        with pytest.raises(ValueError, match="plant"):
+            list(generate(10, plant=bad))
+
+
+def test_planting_is_deterministic(planted: tuple[list[Item], list[dict[str, Any]]]) -> None:
+    items, answers = planted
+    again: list[dict[str, Any]] = []
+    assert list(generate(2000, seed=11, plant=0.3, answers=again.append)) == items
+    assert again == answers
+    other: list[dict[str, Any]] = []
+    deque(generate(2000, seed=12, plant=0.3, answers=other.append), maxlen=0)
+    assert other and other != answers
+
+
+def _person_key(item: Item) -> tuple[str, ...]:
+    if item.is_node:
+        return (str(item.kind), item.data["id"])
+    return (item.data["type"], item.data["start"], item.data["end"])
+
+
+def test_planting_changes_only_the_planted_newcomers(
+        town: list[Item], planted: tuple[list[Item], list[dict[str, Any]]]) -> None:
+    items, answers = planted
+    newcomers = {a["newcomer"] for a in answers}
+    base = {_person_key(i): i.data for i in town}
+    # everything of the default stream is there, in the same order, and only planted newcomers changed
+    assert [_person_key(i) for i in items if _person_key(i) in base] == [_person_key(i) for i in town]
+    for item in items:
+        key = _person_key(item)
+        if item.kind == Label.PERSON and item.data["id"] in newcomers:
+            changed = {k for k in {*item.data, *base[key]} if item.data.get(k) != base[key].get(k)}
+            assert changed <= {"occupation", "goals", "education_level", "availability"}
+        elif key in base:
+            assert item.data == base[key]
+        else:  # added: a relationship of a planted newcomer
+            assert not item.is_node and newcomers & {item.data["start"], item.data["end"]}
+
+
+def test_planted_pairs_are_eligible(planted: tuple[list[Item], list[dict[str, Any]]]) -> None:
+    items, answers = planted
+    people = {d["id"]: d for d in _of(items, Label.PERSON)}
+    eligible = [p for p in people.values() if "NEWCOMER" in p["roles"] and p["consent"]["matching"]]
+    assert 0.2 * len(eligible) < len(answers) < 0.4 * len(eligible)
+    assert len({a["newcomer"] for a in answers}) == len(answers)
+    order = {pid: k for k, pid in enumerate(people)}
+    assert [order[a["newcomer"]] for a in answers] == sorted(order[a["newcomer"]] for a in answers)
+    for a in answers:
+        newcomer, mentor = people[a["newcomer"]], people[a["mentor"]]
+        assert "NEWCOMER" in newcomer["roles"] and newcomer["consent"]["matching"]
+        assert "MENTOR" in mentor["roles"] and mentor["consent"]["matching"] and mentor["mentor_capacity"] >= 1
+        assert order[a["mentor"]] < order[a["newcomer"]]  # generated, and yielded, earlier
+        assert [f for f in PLANT_FACTORS if f in a["factors"]] == a["factors"]
+    per_mentor = Counter(a["mentor"] for a in answers)
+    assert all(n <= people[m]["mentor_capacity"] for m, n in per_mentor.items())
+    applied = Counter(f for a in answers for f in a["factors"])
+    for factor in PLANT_FACTORS:  # noisy: each applied to some planted pairs, none to all
+        assert 0.3 * len(answers) < applied[factor] < 0.9 * len(answers), (factor, applied)
+
+
+class _Town:
+    """The stream indexed for checking what two people share, on the scoring model's factors."""
+
+    def __init__(self, items: list[Item]) -> None:
+        self.people = {d["id"]: d for d in _of(items, Label.PERSON)}
+        self.speaks: dict[str, set[str]] = defaultdict(set)
+        self.interests: dict[str, set[str]] = defaultdict(set)
+        self.knows: dict[str, set[str]] = defaultdict(set)
+        self.adjacent: dict[str, set[str]] = defaultdict(set)
+        self.hood = {d["start"]: d["end"] for d in _of(items, RelType.LIVES_IN)}
+        for d in _of(items, RelType.SPEAKS):
+            if d["end"] != "eng":  # a home language; macrolanguage-aware: arz and arb are both Arabic
+                self.speaks[d["start"]].add(MACROLANGUAGES.get(d["end"], d["end"]))
+        for d in _of(items, RelType.INTERESTED_IN):
+            self.interests[d["start"]].add(d["end"])
+        for rel, index in ((RelType.KNOWS, self.knows), (RelType.ADJACENT_TO, self.adjacent)):
+            for d in _of(items, rel):
+                index[d["start"]].add(d["end"])
+                index[d["end"]].add(d["start"])
+
+    def shared(self, n: str, m: str) -> set[str]:
+        a, b = self.people[n], self.people[m]
+        isco_a, isco_b = (p.get("occupation", {}).get("isco08", "") for p in (a, b))
+        hood_a, hood_b = self.hood.get(n), self.hood.get(m)
+        checks = {
+            "language": bool(self.speaks[n] & self.speaks[m]),
+            "goals_occupation": bool(isco_a and isco_a[:2] == isco_b[:2] and "employment" in a["goals"]),
+            "interests": bool(self.interests[n] & self.interests[m]),
+            "geography": hood_a is not None and (hood_a == hood_b or hood_b in self.adjacent[hood_a]),
+            "social": bool(self.knows[n] & self.knows[m]),
+            "availability_capacity": bool(set(a.get("availability", ())) & set(b.get("availability", ()))),
+        }
+        return {factor for factor, holds in checks.items() if holds}
+
+
+def test_planted_newcomers_resemble_their_mentor(planted: tuple[list[Item], list[dict[str, Any]]]) -> None:
+    """What an answer claims holds, and a planted pair shares markedly more than the newcomer
+    and a random eligible mentor (2,000 people, plant=0.3: about 4.0 of 6 factors against 1.5)."""
+    items, answers = planted
+    town = _Town(items)
+    mentors = sorted(p for p, d in town.people.items() if "MENTOR" in d["roles"] and d["consent"]["matching"])
+    rng = random.Random(0)
+    planted_shared, random_shared = [], []
+    for a in answers:
+        shared = town.shared(a["newcomer"], a["mentor"])
+        assert set(a["factors"]) <= shared, (a, shared)
+        planted_shared.append(len(shared))
+        random_shared.append(len(town.shared(a["newcomer"], rng.choice(mentors))))
+    mean_planted, mean_random = sum(planted_shared) / len(answers), sum(random_shared) / len(answers)
+    assert mean_planted > mean_random + 1.5, (mean_planted, mean_random)
+    assert mean_planted < len(PLANT_FACTORS) - 1  # noisy, not a perfect match
+
+
+def test_write_answers_writes_json_lines(tmp_path: Path) -> None:
+    path = tmp_path / "answers.jsonl"
+    collected: list[dict[str, Any]] = []
+    with write_answers(path) as write:
+        for _ in generate(400, seed=2, plant=0.5, answers=lambda a: (collected.append(a), write(a))):
+            pass
+    assert collected
+    assert [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()] == collected

@@ -1,0 +1,303 @@
+"""Mentor matching as use cases: the program profile, suggestions, cohort proposals,
+accepting them into mentorships, ending mentorships.
+
+The analysis is pure (:mod:`graphsvc.analysis`); this module reads the store, keeps the
+analysis index warm, and writes what a coordinator accepts. Profiles and exclusions are
+program settings (:meth:`Store.get_setting`), validated on the way in and out.
+
+Freshness: the :class:`MatchingIndex` is built from a projection and cached by
+:class:`IndexCache` for at most ``ttl`` seconds (60 by default); every write through
+this service (and the API's mutations) clears it. Accepting always re-reads what it
+checks (people, consent, capacity) from the store, so a stale index can make a proposal
+out of date, never an accepted mentorship wrong.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any, Literal
+
+import networkx as nx
+import numpy as np
+
+from graphsvc.analysis import (
+    MatchingIndex,
+    NotEligible,
+    ProgramProfile,
+    Suggestion,
+    explain_pair,
+    score_pairs,
+    suggest,
+)
+from graphsvc.analysis.matching import MatchingResult, match_cohort
+from graphsvc.errors import ConflictError, InvalidInputError, NotFoundError
+from graphsvc.model import (
+    EndReason,
+    Label,
+    Mentorship,
+    MentorshipStatus,
+    Person,
+    RelType,
+    Role,
+    parse_rel,
+)
+from graphsvc.store.base import Store
+from graphsvc.store.types import ProjectionSpec
+
+PROFILE_KEY = "matching.profile"
+EXCLUSIONS_KEY = "matching.exclusions"
+
+#: What the scoring model reads: people and what describes them, their places and mentorships.
+MATCHING_PROJECTION = ProjectionSpec(
+    labels=frozenset({Label.PERSON, Label.LANGUAGE, Label.INTEREST, Label.NEIGHBORHOOD, Label.ORGANIZATION,
+                      Label.INSTITUTION, Label.MENTORSHIP}),
+    rel_types=frozenset({RelType.KNOWS, RelType.SPEAKS, RelType.INTERESTED_IN, RelType.LIVES_IN, RelType.AFFILIATED_WITH,
+                         RelType.ADJACENT_TO, RelType.MENTOR_IN, RelType.MENTEE_IN}),
+    purpose="matching",
+)
+
+
+# ---------------------------------------------------------------------------- settings
+
+
+def load_profile(store: Store) -> ProgramProfile:
+    """The program's profile, or the documented defaults if none was saved."""
+    text = store.get_setting(PROFILE_KEY)
+    return ProgramProfile() if text is None else ProgramProfile.model_validate_json(text)
+
+
+def save_profile(store: Store, changes: dict[str, Any]) -> ProgramProfile:
+    """Change some fields of the profile (validated; errors name the field)."""
+    from pydantic import ValidationError
+
+    current = load_profile(store).model_dump(mode="json")
+    try:
+        profile = ProgramProfile.model_validate({**current, **changes})
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"]) or None
+        raise InvalidInputError(first["msg"], field=where, value=first.get("input") if where else None) from None
+    store.put_setting(PROFILE_KEY, profile.model_dump_json())
+    return profile
+
+
+def load_exclusions(store: Store) -> list[tuple[str, str | None]]:
+    """Coordinators' exclusions: (mentor, newcomer) pairs; newcomer None excludes the mentor for everyone."""
+    text = store.get_setting(EXCLUSIONS_KEY)
+    return [(m, n) for m, n in json.loads(text)] if text else []
+
+
+def set_exclusion(store: Store, mentor: str, newcomer: str | None, excluded: bool) -> list[tuple[str, str | None]]:
+    current = set(load_exclusions(store))
+    (current.add if excluded else current.discard)((mentor, newcomer))
+    ordered = sorted(current, key=lambda p: (p[0], p[1] or ""))
+    store.put_setting(EXCLUSIONS_KEY, json.dumps(ordered))
+    return ordered
+
+
+def _exclusions(pairs: Iterable[tuple[str, str | None]]) -> list[str | tuple[str, str]]:
+    return [m if n is None else (n, m) for m, n in pairs]
+
+
+# ---------------------------------------------------------------------------- the warm index
+
+
+class IndexCache:
+    """The analysis index of one store, rebuilt when older than ``ttl`` or cleared."""
+
+    def __init__(self, ttl: float = 60.0) -> None:
+        self.ttl = ttl
+        self._lock = threading.Lock()
+        self._built: tuple[float, MatchingIndex] | None = None
+
+    def get(self, store: Store) -> MatchingIndex:
+        with self._lock:
+            if self._built is not None and time.monotonic() - self._built[0] < self.ttl:
+                return self._built[1]
+        index = build_index(store)
+        with self._lock:
+            self._built = (time.monotonic(), index)
+        return index
+
+    def clear(self) -> None:
+        with self._lock:
+            self._built = None
+
+
+def projection(store: Store) -> nx.Graph:
+    return store.project(MATCHING_PROJECTION)
+
+
+def build_index(store: Store) -> MatchingIndex:
+    return MatchingIndex.build(projection(store))
+
+
+# ---------------------------------------------------------------------------- suggestions
+
+
+def suggestions(store: Store, index: MatchingIndex, newcomer: str, k: int | None = None,
+                profile: ProgramProfile | None = None) -> list[Suggestion]:
+    """The top ``k`` mentors for a newcomer with the program's profile and exclusions."""
+    profile = profile or load_profile(store)
+    return suggest(index, newcomer, profile, k, exclusions=_exclusions(load_exclusions(store)))
+
+
+# ---------------------------------------------------------------------------- cohort matching
+
+
+@dataclass(frozen=True)
+class Proposal:
+    """A cohort matching proposal: nothing of it is stored until it is accepted."""
+
+    result: MatchingResult
+    profile: ProgramProfile
+    index: MatchingIndex
+    exclusions: list[str | tuple[str, str]] = field(default_factory=list)
+
+    def explain(self, newcomer: str, mentor: str) -> Suggestion:
+        return explain_pair(self.index, newcomer, mentor, self.profile, exclusions=self.exclusions)
+
+
+def waiting_newcomers(index: MatchingIndex, store: Store) -> list[str]:
+    """Newcomers who may be matched now: NEWCOMER role, matching consent, no active mentorship."""
+    G = index.G
+    active = _active_mentees(G)
+    return sorted(
+        data["id"] for key, data in G.nodes(data=True)
+        if data.get("label") == "Person" and "NEWCOMER" in data.get("roles", ())
+        and (data.get("consent") or {}).get("matching") and data["id"] not in active
+    )
+
+
+def _active_mentees(G: nx.Graph) -> set[str]:
+    active = set()
+    for key, data in G.nodes(data=True):
+        if data.get("label") == "Mentorship" and data.get("status") == MentorshipStatus.ACTIVE.value:
+            for other in G.neighbors(key):
+                if G.edges[key, other].get("type") == RelType.MENTEE_IN.value:
+                    active.add(G.nodes[other]["id"])
+    return active
+
+
+def waited_days(store: Store, index: MatchingIndex, newcomers: Sequence[str], today: date) -> np.ndarray:
+    """Days each newcomer has waited: since their record was created, or since their last
+    mentorship ended, whichever is later."""
+    people = store.get_many(Label.PERSON, newcomers)
+    last_end: dict[str, date] = {}
+    G = index.G
+    for key, data in G.nodes(data=True):
+        if data.get("label") == "Mentorship" and data.get("ended_at"):
+            ended = date.fromisoformat(str(data["ended_at"]))
+            for other in G.neighbors(key):
+                if G.edges[key, other].get("type") == RelType.MENTEE_IN.value:
+                    who = G.nodes[other]["id"]
+                    last_end[who] = max(ended, last_end.get(who, ended))
+    days = []
+    for n in newcomers:
+        person = people.get(n)
+        since = person.created_at.date() if person is not None and person.created_at else today
+        if n in last_end:
+            since = max(since, last_end[n])
+        days.append(max(0, (today - since).days))
+    return np.asarray(days, dtype=np.int64)
+
+
+def propose(store: Store, index: MatchingIndex, newcomers: Sequence[str] | None = None, *,
+            mode: Literal["optimal", "stable"] = "optimal", profile: ProgramProfile | None = None,
+            today: date | None = None) -> Proposal:
+    """Match newcomers (default: every newcomer waiting) to mentors within their free places."""
+    profile = profile or load_profile(store)
+    today = today or datetime.now(UTC).date()
+    excl = _exclusions(load_exclusions(store))
+    ids = list(dict.fromkeys(newcomers)) if newcomers is not None else waiting_newcomers(index, store)
+    pairs = score_pairs(index, ids, profile, exclusions=excl)
+    result = match_cohort(pairs.scores, pairs.remaining, waited_days(store, index, list(pairs.newcomer_ids), today),
+                          newcomer_ids=pairs.newcomer_ids, mentor_ids=pairs.mentor_ids, bridging=pairs.bridging, mode=mode)
+    return Proposal(result, profile, index, excl)
+
+
+# ---------------------------------------------------------------------------- lifecycle
+
+
+def mentorship_id(newcomer: str, mentor: str, started: date) -> str:
+    return f"mentorship:{newcomer}:{mentor}:{started.isoformat()}"
+
+
+def _active_count(store: Store, people: Sequence[str], rel: RelType) -> dict[str, int]:
+    grouped = store.relationships_of([(Label.PERSON, p) for p in people], [rel])
+    ids = sorted({r.end for rels in grouped.values() for r in rels})
+    found = store.get_many(Label.MENTORSHIP, ids)
+    return {
+        key[1]: sum(1 for r in rels if (m := found.get(r.end)) is not None and m.status is MentorshipStatus.ACTIVE)
+        for key, rels in grouped.items()
+    }
+
+
+def accept(store: Store, pairs: Sequence[tuple[str, str, float | None, str | None]], *, today: date | None = None) -> list[Mentorship]:
+    """Create active mentorships for (newcomer, mentor, score, reason) pairs, all in one
+    transaction, after checking against the store as it is now: both people exist with
+    their roles and matching consent, each newcomer appears once and has no active
+    mentorship, and no mentor goes over capacity. Any failure names the row and stores nothing."""
+    today = today or datetime.now(UTC).date()
+    if not pairs:
+        raise InvalidInputError("nothing to accept", field="pairs")
+    newcomers = [p[0] for p in pairs]
+    mentors = sorted({p[1] for p in pairs})
+    people = store.get_many(Label.PERSON, sorted({*newcomers, *mentors}))
+    mentee_active = _active_count(store, newcomers, RelType.MENTEE_IN)
+    mentor_active = _active_count(store, mentors, RelType.MENTOR_IN)
+    load = dict.fromkeys(mentors, 0)
+    seen: set[str] = set()
+    nodes: list[Mentorship] = []
+    rels = []
+    for row, (n, m, score, reason) in enumerate(pairs):
+        _check_person(people.get(n), n, Role.NEWCOMER, row, "newcomer")
+        mentor = _check_person(people.get(m), m, Role.MENTOR, row, "mentor")
+        if n in seen:
+            raise InvalidInputError(f"'{n}' appears twice", field="newcomer", row=row, value=n)
+        seen.add(n)
+        if mentee_active.get(n):
+            raise ConflictError(f"'{n}' already has an active mentorship", field="newcomer", row=row, value=n)
+        load[m] += 1
+        if mentor_active.get(m, 0) + load[m] > mentor.mentor_capacity:
+            raise ConflictError(f"'{m}' has {mentor.mentor_capacity - mentor_active.get(m, 0)} free place(s), fewer than proposed",
+                                field="mentor", row=row, value=m)
+        ms = Mentorship(id=mentorship_id(n, m, today), status=MentorshipStatus.ACTIVE, score=score,
+                        reasons=(reason,) if reason else (), proposed_at=today, started_at=today)
+        nodes.append(ms)
+        rels += [parse_rel({"type": "MENTOR_IN", "start": m, "end": ms.id}), parse_rel({"type": "MENTEE_IN", "start": n, "end": ms.id})]
+    store.write_batch(nodes, rels)
+    return [store.get(Label.MENTORSHIP, ms.id) for ms in nodes]  # type: ignore[misc]
+
+
+def _check_person(person: Person | None, id: str, role: Role, row: int, field: str) -> Person:
+    if person is None:
+        raise NotFoundError(f"no person '{id}'", field=field, row=row, value=id)
+    if role not in person.roles:
+        raise InvalidInputError(f"'{id}' is not a {role.value}", field=field, row=row, value=id)
+    if not person.consent.matching:
+        raise NotEligible(f"'{id}' has not consented to matching", reason="no matching consent", field=field, value=id)
+    return person
+
+
+def end_mentorship(store: Store, id: str, reason: EndReason, *, completed: bool = False, today: date | None = None) -> Mentorship:
+    """End an active (or proposed) mentorship: ``completed`` when it ran its course, else
+    ``ended`` with the reason. The mentor's place is free again and the newcomer may be
+    matched anew (except with this mentor, if the reason is one the profile excludes)."""
+    current = store.get(Label.MENTORSHIP, id)
+    if current is None:
+        raise NotFoundError(f"no mentorship '{id}'", field="id", value=id)
+    if current.status in (MentorshipStatus.ENDED, MentorshipStatus.COMPLETED):  # type: ignore[union-attr]
+        raise ConflictError(f"mentorship '{id}' is already {current.status.value}", field="id", value=id)  # type: ignore[union-attr]
+    ended = current.model_copy(update={  # type: ignore[union-attr]
+        "status": MentorshipStatus.COMPLETED if completed else MentorshipStatus.ENDED,
+        "ended_at": today or datetime.now(UTC).date(), "end_reason": EndReason(reason),
+        "created_at": None, "updated_at": None,
+    })
+    store.upsert(Mentorship.model_validate(ended.model_dump()))
+    return store.get(Label.MENTORSHIP, id)  # type: ignore[return-value]
