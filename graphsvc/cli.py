@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from graphsvc import cli_data
+from graphsvc import cli_data, cli_matching
 from graphsvc.auth import ApiRole, issue_token
 from graphsvc.cli_common import StoreOption, console, err_console, run_server
 from graphsvc.cli_common import errors_as_messages as _errors_as_messages
@@ -109,6 +109,9 @@ def export_schema(schema_dir: Annotated[str, typer.Argument(help="Where to write
 app.command("load")(cli_data.load)
 app.command("export")(cli_data.export)
 app.command("demo")(cli_data.demo)
+app.command("suggest")(cli_matching.suggest)
+app.command("match")(cli_matching.match)
+app.command("evaluate")(cli_matching.evaluate)
 
 
 if __name__ == "__main__":

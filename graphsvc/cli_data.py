@@ -167,6 +167,8 @@ def demo(
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
     store: Annotated[str, typer.Option("--store", "-s", help="Where the demo lives (kept apart from your own data).")] = DEMO_STORE,
     serve: Annotated[bool, typer.Option("--serve/--no-serve", help="Serve the API after creating the community.")] = True,
+    plant: Annotated[float, typer.Option(min=0.0, max=1.0, help="Share of newcomers given a hidden good mentor (for graphsvc evaluate).")] = 0.0,
+    answers: Annotated[Path, typer.Option(help="Where the planted pairs go (JSON lines), with --plant.")] = Path("graphsvc-demo-answers.jsonl"),
 ) -> None:
     """Create a demo community (if the store is empty) and serve it with GraphiQL."""
     from graphsvc.auth import ApiRole, issue_token
@@ -181,8 +183,14 @@ def demo(
             console.print(f"{opened.uri} already holds {existing:,} people: serving it as it is")
         else:
             console.print(f"creating a demo community of {people:,} people (seed {seed}) in {opened.uri}")
-            with _progress() as progress:
-                result = run_load(opened, generate(people, seed), progress=progress)
+            from contextlib import nullcontext
+
+            from loaders.demo import write_answers
+
+            with _progress() as progress, (write_answers(answers) if plant else nullcontext()) as planted:
+                result = run_load(opened, generate(people, seed, plant=plant, answers=planted), progress=progress)
+            if plant:
+                console.print(f"planted pairs written to {answers} (graphsvc evaluate {answers} --store {store})")
             if result.errors:  # the generator's own bug: say so plainly
                 for p in result.errors[:10]:
                     err_console.print(f"[red]demo data problem:[/red] {p.file} row {p.row} {p.column}: {p.reason} ({p.value})")
