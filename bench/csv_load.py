@@ -37,10 +37,20 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from bench.bulk_load import RESULTS_DIR, ROOT, generate, git_head, machine, peak_rss_kib
+from bench.bulk_load import RESULTS_DIR, ROOT, generate, git_head, machine
 
 RATIO_TARGET = 1.3
 RSS_TARGET_MIB = 1536
+
+
+def peak_rss_mib() -> float:
+    """This process's own peak RSS (VmHWM). Not ``ru_maxrss``: on Linux a child started
+    with vfork + exec inherits the parent's high-water mark there, so a worker would
+    report the bench driver's memory instead of its own."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
 
 
 def _paths(args: argparse.Namespace) -> tuple[Path, Path]:
@@ -122,7 +132,7 @@ def run_worker(args: argparse.Namespace) -> dict[str, Any]:
             if args.worker_backend == "neo4j":
                 store.clear()
             store.close()
-    return {"seconds": seconds, "rows": rows, "people_stored": stored, "peak_rss_mib": peak_rss_kib() / 1024,
+    return {"seconds": seconds, "rows": rows, "people_stored": stored, "peak_rss_mib": peak_rss_mib(),
             "cpu_s": (c1.user - c0.user) + (c1.system - c0.system)}
 
 
