@@ -29,12 +29,14 @@ dual feasible and complementary to the greedy matching, hence optimal. By comple
 slackness a matching is optimal for (1)+(2) iff it uses only *tight* pairs
 (``u_i + v_j = w_i``), matches every newcomer with ``u_i > 0`` and fills every mentor with
 ``v_j > 0``. Tight pairs join newcomers of *level* ``w_i - u_i`` to mentors with
-``v_j`` equal to that level, so stage 2 splits by level: at level 0 every newcomer is
-forced and slots are free (newcomers are the rows of a full matching), at level ``l > 0``
-every slot is forced (slots are the rows) and newcomers who waited longer than ``l`` carry
-a bonus larger than any score difference of the level, which makes them forced. One
-``scipy.sparse.csgraph.min_weight_full_bipartite_matching`` (LAPJVsp) over all levels then
-maximizes the score: (3) exactly, scores being compared in floating point.
+``v_j`` equal to that level, so stage 2 splits into independent levels, the blocks of one
+``scipy.sparse.csgraph.min_weight_full_bipartite_matching`` (LAPJVsp) in which every row
+is matched. At level 0 the rows are the newcomers (all forced), the columns the slots
+(free). At level ``l > 0`` every slot is to be filled and newcomers who waited longer
+than ``l`` are forced; of those who waited exactly ``l``, dummy vertices take the ones
+left out (shared dummy columns, filler rows, or a mirror copy of the block, whichever is
+smallest). Forcing is by structure, never by a big weight, so stage 2 maximizes the plain
+score: (3) is exact, scores being compared in floating point.
 
 ``mode="stable"`` is hospitals/residents with capacities: newcomer-proposing deferred
 acceptance (Gale and Shapley 1962), newcomer-optimal among stable matchings. A pair is
@@ -63,13 +65,17 @@ import heapq
 import time
 from collections import deque
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from enum import StrEnum
 from typing import Any, Literal
 
 import numpy as np
 import scipy.sparse as sp
-from scipy.sparse.csgraph import breadth_first_order, min_weight_full_bipartite_matching
+from scipy.sparse.csgraph import (
+    breadth_first_order,
+    connected_components,
+    min_weight_full_bipartite_matching,
+)
 
 from graphsvc.errors import InvalidInputError
 
@@ -195,8 +201,10 @@ def match_cohort(scores: Any, capacity: Any, waited_days: Any, *, newcomer_ids: 
     if mode == "optimal":
         if newcomer_prefs is not None or mentor_prefs is not None:
             raise InvalidInputError("preference lists are for mode='stable'", field="mode", value=mode)
-        owner, v, tight = _optimal(problem)
-        lost = _lost_reasons(problem, owner, v, tight)
+        # a mentor takes at most its eligible newcomers: fewer slots, same solutions
+        clipped = replace(problem, capacity=np.minimum(problem.capacity, np.bincount(problem.indices, minlength=len(mentor_ids))))
+        owner, v, tight = _optimal(clipped)
+        lost = _lost_reasons(clipped, owner, v, tight)
         solver = OPTIMAL_SOLVER
     elif mode == "stable":
         owner, lost = _stable(problem, newcomer_prefs, mentor_prefs, newcomer_ids, mentor_ids)
@@ -255,7 +263,7 @@ def _optimal(p: _Problem) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     matched = owner >= 0
     level = np.where(matched, v[np.maximum(owner, 0)], w)
     usable = cap[cols] > 0
-    if np.any(v[cols[usable]] < level[rows[usable]]):  # dual feasibility: u_i + v_j >= w_i
+    if np.any(level > w) or np.any(v[cols[usable]] < level[rows[usable]]):  # u >= 0, u_i + v_j >= w_i
         raise AssertionError("stage 1 duals are infeasible")
     load = np.bincount(owner[matched], minlength=len(cap))
     if np.any((v > 0) & (load < cap)):
@@ -281,13 +289,15 @@ def _priority_greedy(p: _Problem) -> tuple[np.ndarray, np.ndarray]:
     seen = np.full(m, -1, dtype=np.int64)
     via = np.full(m, -1, dtype=np.int64)
 
+    demand = np.bincount(ix, minlength=m)  # newcomers still to come who are eligible for each mentor
     for i in np.argsort(-w, kind="stable").tolist():
         nb = ix[ip[i]:ip[i + 1]]
         if not nb.size:
             continue
+        demand[nb] -= 1
         free = nb[load[nb] < cap[nb]]
-        if free.size:
-            j = int(free[0])
+        if free.size:  # the least demanded free mentor: fewer and shorter augmenting paths later
+            j = int(free[np.argmin(demand[free])])
             occupant[slot0[j] + load[j]], where[i], owner[i] = i, slot0[j] + load[j], j
             load[j] += 1
             continue
@@ -378,15 +388,40 @@ def _by_level(p: _Problem, tight: np.ndarray, level: np.ndarray, forced: np.ndar
         parts.append((R + n_rows, C + n_cols, cost, np.concatenate((r[e], pad)), np.concatenate((slot[e], pad))))
         n_rows, n_cols = n_rows + shape[0], n_cols + shape[1]
     R, C, cost, newcomer, at = (np.concatenate(x) for x in zip(*parts, strict=True))
-    G = sp.csr_array((cost, (R, C)), shape=(n_rows, n_cols))
-    if G.nnz != len(cost) or n_rows > n_cols:
+    if n_rows > n_cols or len(np.unique(R * n_cols + C)) != len(R):
         raise AssertionError("stage 2 is malformed")
-    rr, cc = min_weight_full_bipartite_matching(G)
+    rr, cc = _assign(R, C, cost, n_rows, n_cols)
     perm = np.lexsort((C, R))
     chosen = perm[np.searchsorted(R[perm] * n_cols + C[perm], rr * n_cols + cc)]
     real = chosen[newcomer[chosen] >= 0]
     owner[newcomer[real]] = mentor_of[at[real]]
     return owner
+
+
+def _assign(R: np.ndarray, C: np.ndarray, cost: np.ndarray, n_rows: int, n_cols: int) -> tuple[np.ndarray, np.ndarray]:
+    """LAPJVsp, every row matched, one connected component at a time.
+
+    Each of its shortest-path steps scans every column, so small components are far
+    cheaper alone (cohorts fall apart by language or city; levels are apart anyway).
+    """
+    A = sp.csr_array((np.ones(len(R)), (R, n_rows + C)), shape=(n_rows + n_cols,) * 2)
+    k, label = connected_components(A, directed=False)
+    row_of, col_of = np.argsort(label[:n_rows], kind="stable"), np.argsort(label[n_rows:], kind="stable")
+    row_end, col_end = np.cumsum(np.bincount(label[:n_rows], minlength=k)), np.cumsum(np.bincount(label[n_rows:], minlength=k))
+    by_edge = np.argsort(label[R], kind="stable")
+    edge_end = np.cumsum(np.bincount(label[R], minlength=k))
+    out_r, out_c = [], []
+    for comp in range(k):
+        rows = row_of[(row_end[comp - 1] if comp else 0):row_end[comp]]
+        if not rows.size:
+            continue
+        cols = col_of[(col_end[comp - 1] if comp else 0):col_end[comp]]
+        e = by_edge[(edge_end[comp - 1] if comp else 0):edge_end[comp]]
+        G = sp.csr_array((cost[e], (np.searchsorted(rows, R[e]), np.searchsorted(cols, C[e]))), shape=(len(rows), len(cols)))
+        rr, cc = min_weight_full_bipartite_matching(G)
+        out_r.append(rows[rr])
+        out_c.append(cols[cc])
+    return np.concatenate(out_r), np.concatenate(out_c)
 
 
 def _lost_reasons(p: _Problem, owner: np.ndarray, v: np.ndarray, tight: np.ndarray) -> dict[int, UnmatchedReason]:

@@ -445,3 +445,19 @@ def test_stable_prefs_from_scores_ties_by_id() -> None:
     assert [u.reason for u in res.unmatched] == [UnmatchedReason.REJECTED]
     res = run(scores, [0, 1], [0, 0, 0], mode="stable")
     assert len(res.pairs) == 1
+
+
+def test_stable_reasons() -> None:
+    scores = sp.csr_matrix(np.ones((3, 1)))
+    res = run(scores, [1], [0, 0, 0], mode="stable", newcomer_prefs=[[0], [0], []], mentor_prefs=[[1, 0]])
+    assert assignment(res) == {1: 0}
+    assert {u.newcomer_id: u.reason for u in res.unmatched} == {
+        "n000": UnmatchedReason.REJECTED, "n002": UnmatchedReason.NOT_MUTUALLY_ACCEPTABLE}
+
+
+def test_capacity_above_the_eligible_count() -> None:
+    scores = sp.csr_matrix(np.array([[0.5, 0.1], [0.7, 0.2], [0.0, 0.9]]))
+    res = run(scores, [5, 1], [1, 2, 3])
+    assert assignment(res) == {0: 0, 1: 0, 2: 1}
+    assert [(m.used, m.capacity) for m in res.mentor_load] == [(2, 5), (1, 1)]
+    assert (res.summary.slots_used, res.summary.slots_total, res.summary.mentors_full) == (3, 6, 1)
