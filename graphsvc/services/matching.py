@@ -26,6 +26,7 @@ import networkx as nx
 import numpy as np
 
 from graphsvc.analysis import (
+    SCORE_EPSILON,
     MatchingIndex,
     NotEligible,
     ProgramProfile,
@@ -216,7 +217,9 @@ def propose(store: Store, index: MatchingIndex, newcomers: Sequence[str] | None 
     excl = _exclusions(load_exclusions(store))
     ids = list(dict.fromkeys(newcomers)) if newcomers is not None else waiting_newcomers(index, store)
     pairs = score_pairs(index, ids, profile, exclusions=excl)
-    result = match_cohort(pairs.scores, pairs.remaining, waited_days(store, index, list(pairs.newcomer_ids), today),
+    scores = pairs.scores.copy()
+    scores.data = np.maximum(scores.data - SCORE_EPSILON, 0.0)  # the true scores; explicit zeros stay entries
+    result = match_cohort(scores, pairs.remaining, waited_days(store, index, list(pairs.newcomer_ids), today),
                           newcomer_ids=pairs.newcomer_ids, mentor_ids=pairs.mentor_ids, bridging=pairs.bridging, mode=mode)
     return Proposal(result, profile, index, excl)
 
