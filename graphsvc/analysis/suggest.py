@@ -44,16 +44,19 @@ import scipy.sparse as sp
 from graphsvc.analysis.eligibility import (
     Exclusions,
     NotEligible,
+    _ended_with,
     check_newcomer,
     eligible_mentors,
     pair_reason,
 )
 from graphsvc.analysis.explain import explain
 from graphsvc.analysis.factors import (
+    CohortFactors,
     Newcomer,
     external_mentors,
     factor_values,
     newcomer_of,
+    newcomers_of,
 )
 from graphsvc.analysis.facts import Facts, pair_facts
 from graphsvc.analysis.features import MatchingIndex
@@ -196,7 +199,170 @@ def score_pairs(index: MatchingIndex, newcomer_ids: Sequence[str], profile: Prog
     only each row's best ``top`` entries (ties by column order). Unknown newcomer ids
     raise :class:`~graphsvc.errors.NotFoundError`. Contributions of one pair:
     :func:`explain_pair`.
+
+    Newcomers are scored in blocks of rows against all mentors at once
+    (:class:`~graphsvc.analysis.factors.CohortFactors`); the scores are the same floats
+    as :func:`suggest`'s, one newcomer at a time.
     """
+    profile = profile or ProgramProfile()
+    excl = Exclusions.of(exclusions)
+    columns = tuple(index.mentor_ids if mentor_ids is None else mentor_ids)
+    if mentor_ids is None:
+        col_m = np.arange(len(columns), dtype=np.int64)
+    else:
+        col_m = np.asarray([index.mentor_at[index.person_pos[c]] if c in index.person_pos else -1 for c in columns],
+                           dtype=np.int64)
+    known = col_m >= 0
+    refused: dict[str, str] = {}
+    rows: list[int] = []
+    newcomers: list[Newcomer] = []
+    for r, nc in enumerate(newcomers_of(index, newcomer_ids)):
+        try:
+            check_newcomer(nc)
+        except NotEligible as exc:
+            refused[nc.id] = exc.reason
+            continue
+        rows.append(r)
+        newcomers.append(nc)
+    shape = (len(newcomer_ids), len(columns))
+    # the columns that any newcomer may get: a mentor of the index, consent, free places, not excluded for all
+    base = index.mentor_consent & (index.remaining > 0)
+    for mentor in excl.mentors:
+        pos = index.person_pos.get(mentor)
+        if pos is not None and index.mentor_at[pos] >= 0:
+            base[index.mentor_at[pos]] = False
+    sel = np.flatnonzero(known)
+    sel = sel[base[col_m[sel]]]
+    sel_m = col_m[sel]
+    blocked = _blocked(index, newcomers, profile, excl, sel_m)
+    n_sel, kind = len(sel), np.int32 if len(columns) < 2**31 else np.int64
+    counts = np.zeros(len(newcomer_ids), dtype=np.int64)
+    # Without min_score and top, a row's entries are known in advance (the columns less the
+    # blocked ones), so blocks write straight into the result; otherwise they are collected.
+    known_counts = profile.min_score <= 0 and top is None
+    if known_counts:
+        row_counts = np.full(len(newcomers), n_sel, dtype=np.int64)
+        for r, cols in blocked.items():
+            row_counts[r] -= len(cols)
+        counts[rows] = row_counts
+    ptr = np.concatenate(([0], np.cumsum(counts)))
+    total = int(ptr[-1]) if known_counts else 0
+    data, indices, external = np.empty(total), np.empty(total, dtype=kind), np.empty(total, dtype=bool)
+    parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+    if newcomers and n_sel:
+        factors = CohortFactors(index, newcomers, profile)
+        ext_sel = factors.external[:, sel_m]
+        step = max(16, min(1024, _BLOCK_ENTRIES // max(len(index.mentor_ids), 1)))
+        sel_kind = sel.astype(kind)
+        gather = mentor_ids is not None or n_sel != len(index.mentor_ids)
+
+        def block_entries(lo: int) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+            hi = min(lo + step, len(newcomers))
+            score = factors.scores(lo, hi, buffer)
+            block = score[:, sel_m] if gather else score
+            keep = block >= profile.min_score if profile.min_score > 0 else None
+            for b in range(hi - lo):
+                if lo + b in blocked:
+                    if keep is None:
+                        keep = np.ones(block.shape, dtype=bool)
+                    keep[b, blocked[lo + b]] = False
+            if top is not None:
+                keep = _top_mask(block, keep, top)
+            ext = ext_sel[factors.community_row[lo:hi]]
+            if not known_counts:
+                if keep is None:
+                    counts[rows[lo:hi]] = n_sel
+                    return (block + SCORE_EPSILON).reshape(-1), np.tile(sel_kind, hi - lo), ext.reshape(-1)
+                counts[rows[lo:hi]] = keep.sum(axis=1)
+                return block[keep] + SCORE_EPSILON, np.broadcast_to(sel_kind, block.shape)[keep], ext[keep]
+            start, end = ptr[rows[lo]], ptr[rows[hi - 1] + 1]
+            if keep is None:
+                np.add(block, SCORE_EPSILON, out=data[start:end].reshape(block.shape))
+                indices[start:end].reshape(block.shape)[...] = sel_kind
+                external[start:end] = ext.reshape(-1)
+            else:
+                np.add(block[keep], SCORE_EPSILON, out=data[start:end])
+                indices[start:end] = np.broadcast_to(sel_kind, block.shape)[keep]
+                external[start:end] = ext[keep]
+            return None
+
+        buffer = np.empty((step, len(index.mentor_ids)))
+        results = [block_entries(lo) for lo in range(0, len(newcomers), step)]
+        parts = [r for r in results if r is not None]
+    if not known_counts:
+        ptr = np.concatenate(([0], np.cumsum(counts)))
+        if parts:
+            data, indices, external = (np.concatenate([p[k] for p in parts]) for k in range(3))  # type: ignore[assignment]
+    matrix = sp.csr_matrix((data, indices, ptr), shape=shape)
+    bridging = sp.csr_matrix((external, indices.copy(), ptr.copy()), shape=shape)
+    remaining = np.where(known, index.remaining[np.maximum(col_m, 0)], 0)
+    return PairScores(matrix, tuple(newcomer_ids), columns, refused, bridging, remaining)
+
+
+def _blocked(index: MatchingIndex, newcomers: Sequence[Newcomer], profile: ProgramProfile, excl: Exclusions,
+             sel_m: np.ndarray) -> dict[int, np.ndarray]:
+    """Newcomer (list position) -> the positions in ``sel_m`` (mentor positions) they may not
+    get: themselves, an ended mentorship, a coordinator's exclusion of the pair."""
+    where_m: dict[int, list[int]] = {}
+    for k, m in enumerate(sel_m.tolist()):
+        where_m.setdefault(m, []).append(k)
+    by_newcomer: dict[str, set[str]] = {}
+    for n, m in excl.pairs:
+        by_newcomer.setdefault(n, set()).add(m)
+    me = index.mentor_at[np.asarray([nc.pos for nc in newcomers], dtype=np.int64)].tolist()
+    out = {}
+    for r, nc in enumerate(newcomers):
+        if me[r] < 0 and nc.pos not in index.ended and nc.id not in by_newcomer:
+            continue
+        mentors = {me[r]} if me[r] >= 0 else set()
+        mentors.update(m for m, _ in _ended_with(index, nc, profile))
+        for mentor in by_newcomer.get(nc.id, ()):
+            pos = index.person_pos.get(mentor)
+            if pos is not None and index.mentor_at[pos] >= 0:
+                mentors.add(int(index.mentor_at[pos]))
+        cols = sorted(k for m in mentors for k in where_m.get(m, ()))
+        if cols:
+            out[r] = np.asarray(cols, dtype=np.int64)
+    return out
+
+
+#: Scores computed at once: rows per block are this over the number of mentors (16 to 1024).
+_BLOCK_ENTRIES = 1 << 16
+
+
+def _top_mask(block: np.ndarray, keep: np.ndarray | None, top: int) -> np.ndarray | None:
+    """Each row's best ``top`` entries of ``keep`` (``None``: all) by score, ties by column."""
+    if top < 1:  # as the per-newcomer version does: lexsort(...)[:top]
+        ok = np.ones(block.shape, dtype=bool) if keep is None else keep
+        for b in range(len(block)):
+            cols = np.flatnonzero(ok[b])
+            if len(cols) > top:
+                ok[b, cols] = False
+                ok[b, cols[np.lexsort((cols, -block[b, cols]))[:top]]] = True
+        return ok
+    n = block.shape[1]
+    if top >= n:
+        return keep
+    masked = block if keep is None else np.where(keep, block, -np.inf)
+    kth = np.partition(masked, n - top, axis=1)[:, n - top]  # each row's top-th largest
+    out = masked >= kth[:, None]
+    if keep is not None:
+        few = keep.sum(axis=1) <= top  # rows with no more than top entries keep them all
+        out &= keep
+        out[few] = keep[few]
+    # ties at the threshold may make a row longer than top: keep its first columns
+    for b in np.flatnonzero(out.sum(axis=1) > top).tolist():
+        cols = np.flatnonzero(out[b])
+        out[b, cols] = False
+        out[b, cols[np.lexsort((cols, -block[b, cols]))[:top]]] = True
+    return out
+
+
+def _score_pairs_reference(index: MatchingIndex, newcomer_ids: Sequence[str], profile: ProgramProfile | None = None,
+                mentor_ids: Sequence[str] | None = None, exclusions: ExclusionsLike = None,
+                top: int | None = None) -> PairScores:
+    """:func:`score_pairs` one newcomer at a time with :func:`factor_values` (the
+    definition that the batched version is tested against; slow for large cohorts)."""
     profile = profile or ProgramProfile()
     excl = Exclusions.of(exclusions)
     weights = _weights(profile)[:, None]

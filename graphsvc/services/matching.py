@@ -35,7 +35,7 @@ from graphsvc.analysis import (
     score_pairs,
     suggest,
 )
-from graphsvc.analysis.matching import MatchingResult, match_cohort
+from graphsvc.analysis.matching import MatchingResult, UnmatchedReason, match_cohort
 from graphsvc.errors import ConflictError, InvalidInputError, NotFoundError
 from graphsvc.model import (
     EndReason,
@@ -208,20 +208,45 @@ def waited_days(store: Store, index: MatchingIndex, newcomers: Sequence[str], to
     return np.asarray(days, dtype=np.int64)
 
 
+#: Each newcomer's best eligible mentors that form the candidate graph of a cohort matching.
+CANDIDATES = 50
+
+
 def propose(store: Store, index: MatchingIndex, newcomers: Sequence[str] | None = None, *,
             mode: Literal["optimal", "stable"] = "optimal", profile: ProgramProfile | None = None,
-            today: date | None = None) -> Proposal:
-    """Match newcomers (default: every newcomer waiting) to mentors within their free places."""
+            today: date | None = None, candidates: int | None = CANDIDATES) -> Proposal:
+    """Match newcomers (default: every newcomer waiting) to mentors within their free places.
+
+    The candidate graph holds each newcomer's ``candidates`` best eligible mentors (all of
+    them with ``None``), and the matching is exact on it. A newcomer left out only because
+    their candidates were taken gets all their eligible mentors, and the matching is
+    solved again, so no one goes unmatched while an eligible mentor has a free place
+    that the pruning hid."""
     profile = profile or load_profile(store)
     today = today or datetime.now(UTC).date()
     excl = _exclusions(load_exclusions(store))
     ids = list(dict.fromkeys(newcomers)) if newcomers is not None else waiting_newcomers(index, store)
-    pairs = score_pairs(index, ids, profile, exclusions=excl)
-    scores = pairs.scores.copy()
-    scores.data = np.maximum(scores.data - SCORE_EPSILON, 0.0)  # the true scores; explicit zeros stay entries
-    result = match_cohort(scores, pairs.remaining, waited_days(store, index, list(pairs.newcomer_ids), today),
-                          newcomer_ids=pairs.newcomer_ids, mentor_ids=pairs.mentor_ids, bridging=pairs.bridging, mode=mode)
+    pairs = score_pairs(index, ids, profile, exclusions=excl, top=candidates)
+    waited = waited_days(store, index, list(pairs.newcomer_ids), today)
+    scores, bridging = pairs.scores, pairs.bridging
+    result = _match(scores, bridging, pairs, waited, mode)
+    short = [u.newcomer_id for u in result.unmatched if u.reason is not UnmatchedReason.NO_ELIGIBLE_MENTOR]
+    if candidates is not None and short:
+        widened = score_pairs(index, short, profile, exclusions=excl)
+        row_of = {n: i for i, n in enumerate(pairs.newcomer_ids)}
+        scores, bridging = scores.tolil(), bridging.tolil()
+        for i, n in enumerate(widened.newcomer_ids):
+            scores[row_of[n]] = widened.scores[i]
+            bridging[row_of[n]] = widened.bridging[i]
+        result = _match(scores.tocsr(), bridging.tocsr(), pairs, waited, mode)
     return Proposal(result, profile, index, excl)
+
+
+def _match(scores: Any, bridging: Any, pairs: Any, waited: np.ndarray, mode: Literal["optimal", "stable"]) -> MatchingResult:
+    true_scores = scores.copy()
+    true_scores.data = np.maximum(true_scores.data - SCORE_EPSILON, 0.0)  # explicit zeros stay eligible entries
+    return match_cohort(true_scores, pairs.remaining, waited, newcomer_ids=pairs.newcomer_ids,
+                        mentor_ids=pairs.mentor_ids, bridging=bridging, mode=mode)
 
 
 # ---------------------------------------------------------------------------- lifecycle

@@ -95,3 +95,18 @@ def test_accepting_checks_capacity_and_consent_and_stores_nothing_on_failure(sto
     with pytest.raises(InvalidInputError):
         svc.accept(store, [("samir", "lena", None, None)], today=TODAY)  # samir is not a newcomer
     assert store.count_nodes(Label.MENTORSHIP) == 0
+
+
+def test_a_pruned_candidate_graph_never_leaves_a_newcomer_out_while_a_mentor_is_free(store: Store) -> None:
+    yes = {"matching": True}
+    store.bulk_upsert(
+        [node("Language", id="ara"),
+         person("n1", "N1", roles={"NEWCOMER"}, consent=yes), person("n2", "N2", roles={"NEWCOMER"}, consent=yes),
+         person("best", "Best", roles={"MENTOR"}, mentor_capacity=1, consent=yes),
+         person("other", "Other", roles={"MENTOR"}, mentor_capacity=1, consent=yes)],
+        [rel("SPEAKS", p, "ara", props={"level": "native"}) for p in ("n1", "n2", "best")],
+    )
+    index = svc.build_index(store)
+    pruned = svc.propose(store, index, candidates=1, today=TODAY)  # each newcomer's one best: both want "best"
+    assert {p.mentor_id for p in pruned.result.pairs} == {"best", "other"} and not pruned.result.unmatched
+    assert pruned.result.to_dict()["summary"]["matched"] == 2
