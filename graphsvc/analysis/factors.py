@@ -144,7 +144,6 @@ def education_values(index: MatchingIndex, newcomer: int | None) -> np.ndarray:
     return out
 
 
-
 def goal_rest(index: MatchingIndex, goal: Goal, own: np.ndarray | None, education: int | None) -> np.ndarray:
     """Per mentor, 1 minus how well the mentor serves one goal (the parts add as
     independent chances: occupation, then affiliations, then education)."""
