@@ -28,18 +28,14 @@ reserved ``example.org`` domain and phone numbers the fictional 555-01xx range.
 
 from __future__ import annotations
 
-import json
 import math
 import random
 import re
 import unicodedata
-from bisect import bisect
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
-from pathlib import Path
 from typing import Any
 
 from graphsvc.model import Label, RelType
@@ -54,15 +50,17 @@ from loaders.demo_data import (
     INSTITUTIONS,
     INTERESTS,
     LANGUAGES,
-    MACROLANGUAGES,
+    LEVELS_EDU,
     NEIGHBORHOOD_NAMES,
     OCCUPATIONS,
-    PLANT_FACTORS,
     SLOTS,
     STREETS,
+    TRUST,
     WORDS,
     Community,
 )
+from loaders.demo_draw import cumulative, draw, one, pick
+from loaders.demo_plant import Answer, Planter, write_answers
 from loaders.items import Item
 
 __all__ = [
@@ -72,7 +70,6 @@ __all__ = [
 
 FILE = "demo"
 Entry = tuple[Label | RelType, dict[str, Any]]
-Answer = dict[str, Any]  # {"newcomer": id, "mentor": id, "factors": [factor names]}
 
 # ----------------------------------------------------------------------------- constants
 
@@ -115,23 +112,6 @@ def person_id(index: int) -> str:
 def _slug(text: str) -> str:
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
     return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower().replace("'", "")).strip("-")
-
-
-def _cumulative(weights: Sequence[float]) -> list[float]:
-    total, out = 0.0, []
-    for w in weights:
-        total += w
-        out.append(total)
-    return out
-
-
-def _draw(rng: random.Random, cum: list[float]) -> int:
-    """An index drawn with the weights whose running sums are ``cum``."""
-    return bisect(cum, rng.random() * cum[-1], 0, len(cum) - 1)  # hi: a product rounded up to the total
-
-
-def _pick(rng: random.Random, items: Sequence[Any], cum: list[float]) -> Any:
-    return items[_draw(rng, cum)]
 
 
 # ----------------------------------------------------------------------------- the city
@@ -211,7 +191,7 @@ def _build_city(people: int, spec: DemoSpec, rng: random.Random) -> _City:
             for j, h in enumerate(home):
                 weights[h] += 12.0 if j == 0 else 6.0
         homes.append(home)
-        hood_cum.append(_cumulative(weights))
+        hood_cum.append(cumulative(weights))
 
     # Organizations: the city's own, the communities' associations, and employers.
     used: dict[str, int] = {}
@@ -243,10 +223,10 @@ def _build_city(people: int, spec: DemoSpec, rng: random.Random) -> _City:
     associations = [org(com.association[0], "nonprofit", "social") if com.association[0] else None
                     for com in spec.communities]
     sectors = list(EMPLOYERS)
-    sector_cum = _cumulative([EMPLOYERS[s][0] for s in sectors])
+    sector_cum = cumulative([EMPLOYERS[s][0] for s in sectors])
     families = [f for com in spec.communities for f, _ in com.family]
     for e in range(min(600, max(2 * len(sectors), people // 150))):  # every sector has employers
-        sector = sectors[e] if e < len(sectors) else _pick(rng, sectors, sector_cum)
+        sector = sectors[e] if e < len(sectors) else pick(rng, sectors, sector_cum)
         templates = EMPLOYERS[sector][1]
         for _attempt in range(8):
             name = rng.choice(templates).format(
@@ -321,12 +301,8 @@ Remembered = tuple[Core, tuple[Core, ...]]
 Occupation = tuple[str, str, str, float]
 
 _CHRISTIAN = ("Christian", "Catholic", "Protestant", "Iglesia ni Cristo")
-_TRUST = {"cell": (0.55, 0.4), "community": (0.45, 0.45), "closure": (0.3, 0.4), "work": (0.3, 0.5),
-          "bridge": (0.15, 0.5)}  # kind of tie: (lowest trust, spread)
-_SLOT_DAY = _cumulative([3 if i < 15 and i % 3 < 2 else 1 for i in range(21)])  # weekday daytime
-_SLOT_OFF = _cumulative([3 if i >= 15 or i % 3 == 2 else 1 for i in range(21)])  # evenings, weekends
-_LEVELS_EDU = {"1": (6, 6, 7), "2": (6, 6, 7, 7, 8), "3": (4, 5, 5, 6), "4": (3, 4, 5), "5": (3, 3, 4),
-               "7": (3, 3, 4), "8": (2, 3, 3), "9": (1, 2, 3)}
+_SLOT_DAY = cumulative([3 if i < 15 and i % 3 < 2 else 1 for i in range(21)])  # weekday daytime
+_SLOT_OFF = cumulative([3 if i >= 15 or i % 3 == 2 else 1 for i in range(21)])  # evenings, weekends
 _INSTITUTION_SECTOR = {"health": "clinic", "education": "school", "public": "library", "social": "settlement_agency"}
 _FIRST_JOBS = ("hospitality", "retail", "transport", "manufacturing")
 _AREA_CODES = ("613", "705", "905")
@@ -339,10 +315,6 @@ def _faith_place(faith: str) -> str | None:
     return FAITH_PLACE.get(faith)
 
 
-def _one(rng: random.Random, items: Sequence[Any]) -> Any:
-    return items[int(rng.random() * len(items))]
-
-
 class _Population:
     """Draws people one at a time, remembering only a bounded window of recent people."""
 
@@ -352,19 +324,19 @@ class _Population:
         self.today = spec.today.toordinal()
         self.base = self.today - _HISTORY_DAYS
         self.iso = [date.fromordinal(d).isoformat() for d in range(self.base, self.today + 1)]
-        self.com_cum = _cumulative([com.share for com in spec.communities])
+        self.com_cum = cumulative([com.share for com in spec.communities])
         self.occ_cum, self.faith_cum, self.country_cum = [], [], []
         for com in spec.communities:
             extra = dict(com.occupations)
-            self.occ_cum.append(_cumulative([w + extra.get(code, 0) for code, _, _, w in OCCUPATIONS]))
-            self.faith_cum.append(_cumulative([w for _, w in com.faiths]))
-            self.country_cum.append(_cumulative([w for _, w in com.countries]))
+            self.occ_cum.append(cumulative([w + extra.get(code, 0) for code, _, _, w in OCCUPATIONS]))
+            self.faith_cum.append(cumulative([w for _, w in com.faiths]))
+            self.country_cum.append(cumulative([w for _, w in com.countries]))
         # Zipf-like popularity (s = 1.3) over a shuffled order of the interests: a few are
         # everyone's, the last are some forty times rarer than the first.
         rank = list(range(len(INTERESTS)))
         self.rng.shuffle(rank)
         popularity = [1 / (rank[k] + 1) ** 1.3 for k in range(len(INTERESTS))]
-        self.interest_cum = _cumulative(popularity)
+        self.interest_cum = cumulative(popularity)
         self.places = {faith: _faith_place(faith) for com in spec.communities for faith, _ in com.faiths}
         self.hood_count = len(city.hoods)
         m = spec.memory
@@ -373,16 +345,16 @@ class _Population:
         self.by_hood: list[deque[Remembered]] = [deque(maxlen=2 * m) for _ in city.hoods]
         self.everyone: deque[Remembered] = deque(maxlen=4 * m)
         self.by_org: dict[str, deque[Remembered]] = {}  # bounded: organizations and institutions are
-        self.planter = _Planter(city, spec, seed, plant, popularity) if plant > 0 else None
+        self.planter = Planter(city, spec, seed, plant, popularity) if plant > 0 else None
         self.answer: Answer | None = None  # the pair planted for the last person drawn, if any
 
     def person(self, i: int, rels: list[Entry]) -> dict[str, Any]:
         """Person ``i``'s node; their relationships are appended to ``rels``."""
         rng, spec, city, today = self.rng, self.spec, self.city, self.today
         first_rel = len(rels)
-        c = _draw(rng, self.com_cum)
+        c = draw(rng, self.com_cum)
         com = spec.communities[c]
-        h = _draw(rng, city.hood_cum[c])
+        h = draw(rng, city.hood_cum[c])
         pid = person_id(i)
         immigrant = bool(com.countries)
         newcomer = immigrant and rng.random() < com.newcomer_share
@@ -390,7 +362,7 @@ class _Population:
         r = rng.random()
         gender = "female" if r < 0.49 else "male" if r < 0.98 else "non-binary"
         firsts = com.female if gender == "female" or (gender == "non-binary" and r < 0.99) else com.male
-        first, family = _one(rng, firsts), _one(rng, com.family)
+        first, family = one(rng, firsts), one(rng, com.family)
         latin = f"{first[0]} {family[0]}"
         own = com.script and first[1] and family[1] and rng.random() < com.script
         node: dict[str, Any] = {"id": pid, "name": f"{first[1]} {family[1]}" if own else latin}
@@ -400,7 +372,7 @@ class _Population:
             arrival = today - 30 - int(rng.random() * 3 * 365)
         elif immigrant:
             arrival = today - 4 * 365 - int(rng.random() * 26 * 365)
-        occupation = _pick(rng, OCCUPATIONS, self.occ_cum[c]) if rng.random() < (0.6 if newcomer else 0.8) else None
+        occupation = pick(rng, OCCUPATIONS, self.occ_cum[c]) if rng.random() < (0.6 if newcomer else 0.8) else None
         mentor = not newcomer and rng.random() < (0.35 if occupation else 0.15)
         roles = ["NEWCOMER"] if newcomer else ["RESIDENT"]
         if occupation and not newcomer:
@@ -415,7 +387,7 @@ class _Population:
             node["goals"] = goals
         if occupation:
             node["occupation"] = {"isco08": occupation[0], "title": occupation[1]}
-        edu = _one(rng, _LEVELS_EDU[occupation[0][0]] if occupation else (2, 3, 4, 5, 6))
+        edu = one(rng, LEVELS_EDU[occupation[0][0]] if occupation else (2, 3, 4, 5, 6))
         if rng.random() < 0.85:
             node["education_level"] = edu
         if mentor:
@@ -423,14 +395,14 @@ class _Population:
             node["mentor_capacity"] = 1 if capacity < 0.5 else 2 if capacity < 0.85 else 3
         count = 2 + int(rng.random() * 5) if newcomer or mentor else int(rng.random() * 3) if rng.random() < 0.5 else 0
         week = _SLOT_DAY if newcomer else _SLOT_OFF
-        slots = {_draw(rng, week) for _ in range(count)}
+        slots = {draw(rng, week) for _ in range(count)}
         if slots:
             node["availability"] = [SLOTS[s] for s in sorted(slots)]
 
-        faith = _pick(rng, com.faiths, self.faith_cum[c])[0]
+        faith = pick(rng, com.faiths, self.faith_cum[c])[0]
         sensitive: dict[str, Any] = {}
         if immigrant and rng.random() < 0.9:
-            sensitive["origin_country"] = _pick(rng, com.countries, self.country_cum[c])[0]
+            sensitive["origin_country"] = pick(rng, com.countries, self.country_cum[c])[0]
         if rng.random() < 0.85:
             sensitive["gender"] = gender
         if rng.random() < 0.35:
@@ -446,7 +418,7 @@ class _Population:
         if rng.random() < 0.9:
             contact["email"] = f"{_slug(latin).replace('-', '.')}.{i}@example.org"
         if rng.random() < 0.35:
-            contact["phone"] = f"+1 {_one(rng, _AREA_CODES)} 555 01{int(rng.random() * 100):02d}"
+            contact["phone"] = f"+1 {one(rng, _AREA_CODES)} 555 01{int(rng.random() * 100):02d}"
         if contact:
             node["contact"] = contact
         if sensitive:
@@ -473,7 +445,7 @@ class _Population:
         levels = {com.native: "native"}
         for code, chance, choices in com.languages:
             if code not in levels and rng.random() < chance:
-                levels[code] = _one(rng, choices)
+                levels[code] = one(rng, choices)
         if arrival is not None and "eng" not in levels:  # English improves with the years here
             years = (self.today - arrival) / 365
             score = rng.random() + 0.25 * years + (0.15 if edu >= 6 else 0.0) if newcomer else 0.75 + rng.random()
@@ -483,7 +455,7 @@ class _Population:
 
     def _interests(self, pid: str, occupation: Occupation | None, rels: list[Entry]) -> None:
         rng = self.rng
-        chosen = [_pick(rng, INTERESTS, self.interest_cum)[0] for _ in range(1 + int(rng.random() * 4))]
+        chosen = [pick(rng, INTERESTS, self.interest_cum)[0] for _ in range(1 + int(rng.random() * 4))]
         if occupation and occupation[2] in CAREER and rng.random() < 0.5:
             chosen.append(CAREER[occupation[2]])
         for slug in dict.fromkeys(chosen):
@@ -502,22 +474,22 @@ class _Population:
             sector = occupation[2]
             local = city.places.get((_INSTITUTION_SECTOR.get(sector, ""), h))
             if local and rng.random() < 0.35:
-                links.append((_one(rng, local), "Institution", "works_at"))
+                links.append((one(rng, local), "Institution", "works_at"))
             else:
-                links.append((*_one(rng, city.employers[sector]), "works_at"))
+                links.append((*one(rng, city.employers[sector]), "works_at"))
         elif newcomer and rng.random() < 0.3:  # a first job, often not in one's own field
-            links.append((*_one(rng, city.employers[_one(rng, _FIRST_JOBS)]), "works_at"))
+            links.append((*one(rng, city.employers[one(rng, _FIRST_JOBS)]), "works_at"))
         if newcomer and "language" in goals and rng.random() < 0.6:
             links.append((city.language_school, "Organization", "studies_at"))
         if newcomer and "education" in goals and rng.random() < 0.5:
-            links.append((_one(rng, city.higher_ed), "Organization", "studies_at"))
+            links.append((one(rng, city.higher_ed), "Organization", "studies_at"))
         if newcomer and rng.random() < 0.5:
             agencies = city.places.get(("settlement_agency", h)) or city.settlement
-            links.append((_one(rng, agencies), "Institution", "uses"))
+            links.append((one(rng, agencies), "Institution", "uses"))
         if mentor and rng.random() < 0.3:
             centers = [*city.places.get(("community_center", h), ()), *filter(None, [city.cultural[c]])]
             if centers:
-                links.append((_one(rng, centers), "Institution", "volunteers_at"))
+                links.append((one(rng, centers), "Institution", "volunteers_at"))
         meet = None
         for end, label, role in links:
             rels.append((RelType.AFFILIATED_WITH, {
@@ -554,12 +526,12 @@ class _Population:
                 kind, pool = ("community", com) if com else ("bridge", self.everyone)
                 if not pool:
                     break
-            entry = _one(rng, pool)
+            entry = one(rng, pool)
             if kind == "bridge":
                 for _retry in range(3):
                     if entry[0][1] != c:
                         break
-                    entry = _one(rng, pool)
+                    entry = one(rng, pool)
                 else:
                     continue
             other = entry[0]
@@ -569,7 +541,7 @@ class _Population:
             mine.add(other[0])
             friends.append(other)
             if kind in ("cell", "community") and entry[1] and rng.random() < spec.closure and len(friends) < want:
-                fof = _one(rng, entry[1])
+                fof = one(rng, entry[1])
                 if fof[0] not in mine:
                     self._knows(me, fof, "closure", "friend of a friend", rels)
                     mine.add(fof[0])
@@ -582,177 +554,25 @@ class _Population:
             return "ESL class" if org == city.language_school else "university" if org in city.higher_ed else "work"
         if kind == "bridge":
             if far:
-                return _one(rng, BRIDGE_FAR)
-            return "ESL class" if me[5] and other[5] and rng.random() < 0.4 else _one(rng, BRIDGE_NEAR)
+                return one(rng, BRIDGE_FAR)
+            return "ESL class" if me[5] and other[5] and rng.random() < 0.4 else one(rng, BRIDGE_NEAR)
         r = rng.random()
         place = self.places[me[4]] if me[4] == other[4] else None
         if place and r < 0.35:
             return place
         if kind == "cell" and r < 0.65:
             return "neighbors"
-        return _one(rng, bonding)
+        return one(rng, bonding)
 
     def _knows(self, me: Core, other: Core, kind: str, context: str, rels: list[Entry]) -> None:
         rng = self.rng
-        low, spread = _TRUST[kind]
+        low, spread = TRUST[kind]
         earliest = max(me[3], other[3])
         since = earliest + int(rng.random() * (self.today - earliest))
         rels.append((RelType.KNOWS, {  # other is older, so its id is the smaller: stored as given
             "type": "KNOWS", "start": other[0], "end": me[0],
             "props": {"trust": round(low + spread * rng.random(), 2), "context": context,
                       "since": self.iso[since - self.base]}}))
-
-
-# ----------------------------------------------------------------------------- planted matches
-
-
-@dataclass(slots=True)
-class _Mentor:
-    """What planting needs of an eligible mentor (MENTOR, consent to matching, places left)."""
-
-    id: str
-    hood: int | None  # None for a mentor who gave no neighborhood
-    languages: tuple[str, ...]  # the native one first
-    isco: str | None
-    interests: tuple[str, ...]  # the rarest first
-    slots: tuple[str, ...]
-    friends: tuple[Core, ...]  # the earlier people they know
-    left: int  # places not yet taken by a planted newcomer
-
-
-class _Planter:
-    """Plants hidden good matches: a newcomer made to resemble a mentor generated earlier.
-
-    It draws only from its own ``random.Random`` and changes only the newcomer being drawn
-    (their node and their relationships, none yet yielded), after the recent-people queues
-    have taken them: everyone else, and who ties to whom, stay as without planting. A
-    planted newcomer's own ties and services stay those first drawn. Mentors are
-    remembered in short queues (the most recent, and per neighborhood), so memory stays
-    bounded; a mentor gets no more planted newcomers than their capacity.
-    """
-
-    def __init__(self, city: _City, spec: DemoSpec, seed: int, share: float, popularity: list[float]) -> None:
-        self.rng = random.Random(f"graphsvc-demo:{seed}:plant")
-        self.city, self.share, self.today = city, share, spec.today.toordinal()
-        self.popularity = {slug: w for (slug, _, _), w in zip(INTERESTS, popularity, strict=True)}
-        self.hood_index = {hood: k for k, hood in enumerate(city.hoods)}
-        self.recent: deque[_Mentor] = deque(maxlen=4 * spec.memory)
-        self.by_hood: list[deque[_Mentor]] = [deque(maxlen=max(1, spec.memory // 4)) for _ in city.hoods]
-
-    def see(self, node: dict[str, Any], core: Core, friends: tuple[Core, ...], rels: list[Entry],
-            first: int) -> Answer | None:
-        """Remember an eligible mentor, or perhaps plant one for an eligible newcomer;
-        ``rels[first:]`` are the person's relationships."""
-        roles, consent = node["roles"], node["consent"]["matching"]
-        if "MENTOR" in roles and consent and node.get("mentor_capacity", 0) >= 1:
-            self._remember(node, friends, rels[first:])
-        elif "NEWCOMER" in roles and consent and self.rng.random() < self.share:
-            return self._plant(node, core, friends, rels, first)
-        return None
-
-    def _remember(self, node: dict[str, Any], friends: tuple[Core, ...], mine: list[Entry]) -> None:
-        hood = next((self.hood_index[d["end"]] for kind, d in mine if kind is RelType.LIVES_IN), None)
-        interests = [d["end"] for kind, d in mine if kind is RelType.INTERESTED_IN]
-        occupation = node.get("occupation")
-        mentor = _Mentor(
-            node["id"], hood, tuple(d["end"] for kind, d in mine if kind is RelType.SPEAKS),
-            occupation["isco08"] if occupation else None,
-            tuple(sorted(interests, key=lambda slug: (self.popularity[slug], slug))),
-            tuple(node.get("availability", ())), friends, node["mentor_capacity"])
-        self.recent.append(mentor)
-        if hood is not None:
-            self.by_hood[hood].append(mentor)
-
-    def _plant(self, node: dict[str, Any], core: Core, friends: tuple[Core, ...], rels: list[Entry],
-               first: int) -> Answer | None:
-        rng = self.rng
-        chosen = [factor for factor, chance in PLANT_FACTORS.items() if rng.random() < chance]
-        candidates = [m for m in self.recent if m.left]
-        if "geography" in chosen:  # the mentor is picked nearby, rather than the newcomer moved
-            h = core[2]
-            near = {m.id: m for k in (h, *self.city.adjacent[h]) for m in self.by_hood[k] if m.left}
-            if near:
-                candidates = [near[key] for key in sorted(near)]
-            else:
-                chosen.remove("geography")
-        if "language" in chosen:  # one with a home language besides the local one, where there is one
-            candidates = [m for m in candidates if any(code != "eng" for code in m.languages)] or candidates
-        if not candidates:
-            return None
-        mentor = _one(rng, candidates)
-        mentor.left -= 1
-        applied = [factor for factor in chosen if self._apply(factor, node, core, friends, mentor, rels, first)]
-        return {"newcomer": node["id"], "mentor": mentor.id, "factors": applied}
-
-    def _apply(self, factor: str, node: dict[str, Any], core: Core, friends: tuple[Core, ...], mentor: _Mentor,
-               rels: list[Entry], first: int) -> bool:
-        """Make the newcomer resemble the mentor on one factor; whether it could be done."""
-        rng, pid = self.rng, node["id"]
-        own = {(kind, d["end"]) for kind, d in rels[first:] if d["start"] == pid}
-        if factor == "language":  # a home language in common, or one of the same macrolanguage
-            home = [code for code in mentor.languages if code != "eng"]
-            if not home:
-                return False
-            spoken = {MACROLANGUAGES.get(code, code) for kind, code in own if kind is RelType.SPEAKS}
-            if not spoken & {MACROLANGUAGES.get(code, code) for code in home}:
-                rels.append((RelType.SPEAKS, {"type": "SPEAKS", "start": pid, "end": home[0],
-                                              "props": {"level": _one(rng, ("conversational", "fluent"))}}))
-        elif factor == "goals_occupation":  # a former job in the mentor's unit or sub-major group
-            if not mentor.isco:
-                return False
-            related = [o for o in OCCUPATIONS if o[0][:2] == mentor.isco[:2] and o[0] != mentor.isco]
-            code = _one(rng, related)[0] if related and rng.random() < 0.5 else mentor.isco
-            title = next(o[1] for o in OCCUPATIONS if o[0] == code)
-            node["occupation"] = {"isco08": code, "title": title}
-            goals = {*node["goals"], "employment"}
-            node["goals"] = [goal for goal, _ in GOALS if goal in goals]
-            if "education_level" in node:
-                node["education_level"] = _one(rng, _LEVELS_EDU[code[0]])
-        elif factor == "interests":  # the mentor's rarest one or two
-            if not mentor.interests:
-                return False
-            for slug in mentor.interests[:1 + int(rng.random() * 2)]:
-                if (RelType.INTERESTED_IN, slug) not in own:
-                    rels.append((RelType.INTERESTED_IN, {"type": "INTERESTED_IN", "start": pid, "end": slug}))
-        elif factor == "geography":  # the mentor was picked in the newcomer's neighborhood or next to it
-            if not any(kind is RelType.LIVES_IN for kind, _ in own):
-                rels.append((RelType.LIVES_IN, {"type": "LIVES_IN", "start": pid, "end": self.city.hoods[core[2]]}))
-        elif factor == "social":  # knows one of the mentor's acquaintances
-            if not mentor.friends:
-                return False
-            friend = _one(rng, mentor.friends)
-            if all(f[0] != friend[0] for f in friends):
-                earliest = max(core[3], friend[3])
-                since = date.fromordinal(earliest + int(rng.random() * (self.today - earliest)))
-                low, spread = _TRUST["community"]
-                rels.append((RelType.KNOWS, {
-                    "type": "KNOWS", "start": friend[0], "end": pid,
-                    "props": {"trust": round(low + spread * rng.random(), 2), "context": _one(rng, BRIDGE_FAR),
-                              "since": since.isoformat()}}))
-        elif factor == "availability_capacity":  # one or two of the mentor's free slots
-            if not mentor.slots:
-                return False
-            slots = {*node.get("availability", ()), *(_one(rng, mentor.slots) for _ in range(1 + int(rng.random() * 2)))}
-            node["availability"] = [slot for slot in SLOTS if slot in slots]
-        else:
-            raise ValueError(f"unknown factor to plant: {factor}")
-        return True
-
-
-@contextmanager
-def write_answers(path: str | Path) -> Iterator[Callable[[Answer], None]]:
-    """A callback for :func:`generate`'s ``answers`` that writes each planted pair to
-    ``path`` as a JSON line, the file closed on leaving the block::
-
-        with write_answers("answers.jsonl") as answers:
-            for item in generate(2000, seed=3, plant=0.2, answers=answers):
-                ...
-    """
-    with Path(path).open("w", encoding="utf-8") as out:
-        def write(answer: Answer) -> None:
-            out.write(json.dumps(answer, ensure_ascii=False) + "\n")
-
-        yield write
 
 
 # ----------------------------------------------------------------------------- the stream

@@ -229,3 +229,10 @@ MACROLANGUAGES = {"arz": "ara", "apc": "ara", "arb": "ara", "prs": "fas"}
 #: with ``plant``): factor (named as in the scoring profile) -> chance it is applied.
 PLANT_FACTORS = {"language": 0.6, "goals_occupation": 0.6, "interests": 0.65, "geography": 0.6, "social": 0.5,
                  "availability_capacity": 0.7}
+
+#: Trust of a KNOWS tie by how it was drawn: (lowest trust, spread).
+TRUST = {"cell": (0.55, 0.4), "community": (0.45, 0.45), "closure": (0.3, 0.4), "work": (0.3, 0.5),
+          "bridge": (0.15, 0.5)}
+#: ISCED levels that go with an ISCO-08 major group (drawn uniformly).
+LEVELS_EDU = {"1": (6, 6, 7), "2": (6, 6, 7, 7, 8), "3": (4, 5, 5, 6), "4": (3, 4, 5), "5": (3, 3, 4),
+               "7": (3, 3, 4), "8": (2, 3, 3), "9": (1, 2, 3)}
