@@ -66,7 +66,7 @@ def token_list(store: StoreOption = None) -> None:
 
 @token_app.command("revoke")
 def token_revoke(token_id: str, store: StoreOption = None) -> None:
-    """Revoke a token by its id; it stops working at once."""
+    """Revoke a token by its id; a running server stops accepting it within 5 seconds (its token cache)."""
     with _errors_as_messages(), open_store(store, Settings()) as opened:
         revoked = opened.revoke_token(token_id)
     if not revoked:

@@ -27,7 +27,11 @@ from graphsvc.model import (
     fields_with,
     to_record,
 )
+from graphsvc.model.records import (
+    JSON_FIELDS as _JSON_COLUMNS,  # a GeoJSON object, as JSON text in its cell
+)
 from graphsvc.model.records import SEP as RECORD_SEP
+from graphsvc.model.records import TIMESTAMPS as _TIMESTAMPS
 
 #: File stem (and bundle key) of each label.
 NODE_FILES: dict[Label, str] = {
@@ -47,8 +51,6 @@ LABEL_OF_FILE = {stem: label for label, stem in NODE_FILES.items()}
 TYPE_OF_FILE = {stem: t for t, stem in REL_FILES.items()}
 
 LIST_SEP = ";"
-_TIMESTAMPS = ("created_at", "updated_at")
-_JSON_COLUMNS = frozenset({"geometry"})  # a GeoJSON object, as JSON text in its cell
 
 #: Shorthand columns a spreadsheet of people may carry instead of separate files:
 #: ``languages`` (``ara:native; eng:basic``), ``interests`` (``cooking; chess``) and

@@ -182,9 +182,8 @@ class _Validation:
                             target.add((label, id))
                         if target is None and id in found:
                             del self.implied[(label, id)]
-        for key in implied:
-            if key in self.node_rows:
-                self.implied.pop(key, None)
+        for key in [k for k in self.implied if k in self.node_rows]:  # given explicitly: written as given
+            del self.implied[key]
         for label, id in sorted(self.missing):
             file, row = self.wanted[(label, id)]
             self.report.problems.append(Problem(file, row, None, id, f"refers to {label} {id!r}, which is neither in the source nor in the store"))

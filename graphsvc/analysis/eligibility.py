@@ -39,9 +39,10 @@ class NotEligible(GraphsvcError):
 
     code = "not_eligible"
 
-    def __init__(self, message: str, *, reason: str, field: str | None = None, value: object = None) -> None:
+    def __init__(self, message: str, *, reason: str, field: str | None = None, row: int | None = None,
+                 value: object = None) -> None:
         self.reason = reason
-        super().__init__(message, field=field, value=value)
+        super().__init__(message, field=field, row=row, value=value)
 
     def to_dict(self) -> dict[str, object]:
         return {**super().to_dict(), "reason": self.reason}

@@ -234,7 +234,9 @@ def _bridging(index: MatchingIndex, nc: Newcomer, m: int, profile: ProgramProfil
     after = None
     if is_external is not None:
         after = (external + is_external - internal - (not is_external)) / (n + 1)
-    return BridgingFact(attribute, names[c] if c >= 0 else None, names[theirs] if theirs >= 0 else None,
+    # an origin country is sensitive: the facts say whether the communities differ, never which they are
+    named = attribute == "native_language"
+    return BridgingFact(attribute, names[c] if named and c >= 0 else None, names[theirs] if named and theirs >= 0 else None,
                         is_external, before, after)
 
 

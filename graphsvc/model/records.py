@@ -23,9 +23,9 @@ from graphsvc.model.nodes import NODE_MODELS, Label, Node
 from graphsvc.model.relationships import Rel
 
 SEP = "__"
-_JSON_FIELDS = frozenset({"geometry"})
-_TIMESTAMPS = ("created_at", "updated_at")
-_EXCLUDE = frozenset(_TIMESTAMPS)
+JSON_FIELDS = frozenset({"geometry"})
+TIMESTAMPS = ("created_at", "updated_at")
+_EXCLUDE = frozenset(TIMESTAMPS)
 _FIELD_PREFIX = re.compile(r"^([a-z_][a-z0-9_.]*): (.*)$", re.DOTALL)
 
 
@@ -75,7 +75,7 @@ def to_record(node: Node) -> dict[str, Any]:
             if sub in subsets:
                 value.sort()
             record[f"{field}{SEP}{sub}"] = value
-    for field in _JSON_FIELDS.intersection(record):
+    for field in JSON_FIELDS.intersection(record):
         record[field] = json.dumps(record[field], sort_keys=True, separators=(",", ":"))
     return record
 
@@ -91,7 +91,7 @@ def from_record(label: Label, record: dict[str, Any]) -> Node:
             data.setdefault(field, {})[sub] = value
         else:
             data[key] = value
-    for ts in _TIMESTAMPS:
+    for ts in TIMESTAMPS:
         if isinstance(data.get(ts), str):
             data[ts] = datetime.fromisoformat(data[ts])
     return NODE_MODELS[label].model_validate(data)

@@ -109,10 +109,6 @@ REL_SPECS: dict[RelType, RelSpec] = {
 }
 
 
-#: the spec of each type, by the type or its name (what input carries)
-_SPEC_OF: dict[Any, RelSpec] = {**REL_SPECS, **{t.value: spec for t, spec in REL_SPECS.items()}}
-
-
 def _only(labels: frozenset[Label]) -> Label | None:
     return next(iter(labels)) if len(labels) == 1 else None
 
@@ -135,7 +131,8 @@ class Rel(BaseModel):
         if not isinstance(data, dict):
             return data
         data = dict(data)
-        spec = _SPEC_OF.get(data.get("type"))  # type: ignore[arg-type]
+        kind = data.get("type")
+        spec = REL_SPECS.get(kind) if isinstance(kind, str) else None  # type: ignore[call-overload]
         if spec is None:
             return data  # the field validator reports the unknown type
         for side, labels in (("start_label", spec.start), ("end_label", spec.end)):
@@ -145,7 +142,7 @@ class Rel(BaseModel):
                 if data[side] is None:
                     allowed = " or ".join(sorted(labels))
                     raise ValueError(f"{side}: needed for {data['type']}, one of {allowed}")
-            elif given not in labels:
+            elif not isinstance(given, str) or given not in labels:
                 allowed = " or ".join(sorted(labels))
                 raise ValueError(f"{side}: {data['type']} needs {allowed} here, not {given}")
         raw = data.get("props") or {}

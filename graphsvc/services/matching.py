@@ -109,25 +109,30 @@ def _exclusions(pairs: Iterable[tuple[str, str | None]]) -> list[str | tuple[str
 
 
 class IndexCache:
-    """The analysis index of one store, rebuilt when older than ``ttl`` or cleared."""
+    """The analysis index of one store, rebuilt when older than ``ttl`` or cleared. A build
+    that a write overtook (``clear`` during it) is used once but never kept."""
 
     def __init__(self, ttl: float = 60.0) -> None:
         self.ttl = ttl
         self._lock = threading.Lock()
         self._built: tuple[float, MatchingIndex] | None = None
+        self._generation = 0
 
     def get(self, store: Store) -> MatchingIndex:
         with self._lock:
             if self._built is not None and time.monotonic() - self._built[0] < self.ttl:
                 return self._built[1]
+            generation = self._generation
         index = build_index(store)
         with self._lock:
-            self._built = (time.monotonic(), index)
+            if generation == self._generation:
+                self._built = (time.monotonic(), index)
         return index
 
     def clear(self) -> None:
         with self._lock:
             self._built = None
+            self._generation += 1
 
 
 def projection(store: Store) -> nx.Graph:
@@ -256,50 +261,73 @@ def mentorship_id(newcomer: str, mentor: str, started: date) -> str:
     return f"mentorship:{newcomer}:{mentor}:{started.isoformat()}"
 
 
-def _active_count(store: Store, people: Sequence[str], rel: RelType) -> dict[str, int]:
+def _mentorships(store: Store, people: Sequence[str], rel: RelType) -> dict[str, list[Mentorship]]:
+    """Each person's mentorships (as mentor or as mentee), as stored now."""
     grouped = store.relationships_of([(Label.PERSON, p) for p in people], [rel])
-    ids = sorted({r.end for rels in grouped.values() for r in rels})
-    found = store.get_many(Label.MENTORSHIP, ids)
-    return {
-        key[1]: sum(1 for r in rels if (m := found.get(r.end)) is not None and m.status is MentorshipStatus.ACTIVE)
-        for key, rels in grouped.items()
-    }
+    found = store.get_many(Label.MENTORSHIP, sorted({r.end for rels in grouped.values() for r in rels}))
+    return {key[1]: [found[r.end] for r in rels if r.end in found] for key, rels in grouped.items()}  # type: ignore[misc]
 
 
-def accept(store: Store, pairs: Sequence[tuple[str, str, float | None, str | None]], *, today: date | None = None) -> list[Mentorship]:
+def _active(mentorships: Iterable[Mentorship]) -> int:
+    return sum(1 for m in mentorships if m.status is MentorshipStatus.ACTIVE)
+
+
+#: Accepting checks and then writes; within one process, accepts take turns, so two of them
+#: cannot both take a mentor's last place. (Across processes, the check and the write are
+#: two transactions: run cohort acceptance from one place.)
+_ACCEPTING = threading.Lock()
+
+
+def accept(store: Store, pairs: Sequence[tuple[str, str, float | None, str | None]], *, today: date | None = None,
+           profile: ProgramProfile | None = None) -> list[Mentorship]:
     """Create active mentorships for (newcomer, mentor, score, reason) pairs, all in one
-    transaction, after checking against the store as it is now: both people exist with
-    their roles and matching consent, each newcomer appears once and has no active
-    mentorship, and no mentor goes over capacity. Any failure names the row and stores nothing."""
+    transaction, after checking against the store as it is now:
+    - both people exist, with their roles and matching consent;
+    - each newcomer appears once and has no active mentorship;
+    - no mentor goes over capacity;
+    - no earlier mentorship of the pair ended for a reason the profile excludes.
+
+    Any failure names the row and stores nothing."""
     today = today or datetime.now(UTC).date()
+    profile = profile or load_profile(store)
     if not pairs:
         raise InvalidInputError("nothing to accept", field="pairs")
     newcomers = [p[0] for p in pairs]
     mentors = sorted({p[1] for p in pairs})
-    people = store.get_many(Label.PERSON, sorted({*newcomers, *mentors}))
-    mentee_active = _active_count(store, newcomers, RelType.MENTEE_IN)
-    mentor_active = _active_count(store, mentors, RelType.MENTOR_IN)
-    load = dict.fromkeys(mentors, 0)
-    seen: set[str] = set()
-    nodes: list[Mentorship] = []
-    rels = []
-    for row, (n, m, score, reason) in enumerate(pairs):
-        _check_person(people.get(n), n, Role.NEWCOMER, row, "newcomer")
-        mentor = _check_person(people.get(m), m, Role.MENTOR, row, "mentor")
-        if n in seen:
-            raise InvalidInputError(f"'{n}' appears twice", field="newcomer", row=row, value=n)
-        seen.add(n)
-        if mentee_active.get(n):
-            raise ConflictError(f"'{n}' already has an active mentorship", field="newcomer", row=row, value=n)
-        load[m] += 1
-        if mentor_active.get(m, 0) + load[m] > mentor.mentor_capacity:
-            raise ConflictError(f"'{m}' has {mentor.mentor_capacity - mentor_active.get(m, 0)} free place(s), fewer than proposed",
-                                field="mentor", row=row, value=m)
-        ms = Mentorship(id=mentorship_id(n, m, today), status=MentorshipStatus.ACTIVE, score=score,
-                        reasons=(reason,) if reason else (), proposed_at=today, started_at=today)
-        nodes.append(ms)
-        rels += [parse_rel({"type": "MENTOR_IN", "start": m, "end": ms.id}), parse_rel({"type": "MENTEE_IN", "start": n, "end": ms.id})]
-    store.write_batch(nodes, rels)
+    with _ACCEPTING:
+        people = store.get_many(Label.PERSON, sorted({*newcomers, *mentors}))
+        as_mentee = _mentorships(store, newcomers, RelType.MENTEE_IN)
+        as_mentor = _mentorships(store, mentors, RelType.MENTOR_IN)
+        load = dict.fromkeys(mentors, 0)
+        seen: set[str] = set()
+        nodes: list[Mentorship] = []
+        rels = []
+        for row, (n, m, score, reason) in enumerate(pairs):
+            _check_person(people.get(n), n, Role.NEWCOMER, row, "newcomer")
+            mentor = _check_person(people.get(m), m, Role.MENTOR, row, "mentor")
+            if n in seen:
+                raise InvalidInputError(f"'{n}' appears twice", field="newcomer", row=row, value=n)
+            seen.add(n)
+            if _active(as_mentee.get(n, ())):
+                raise ConflictError(f"'{n}' already has an active mentorship", field="newcomer", row=row, value=n)
+            load[m] += 1
+            taken = _active(as_mentor.get(m, ()))
+            if taken + load[m] > mentor.mentor_capacity:
+                raise ConflictError(f"'{m}' has {mentor.mentor_capacity - taken} free place(s), fewer than proposed",
+                                    field="mentor", row=row, value=m)
+            ms_id = mentorship_id(n, m, today)
+            together = {x.id for x in as_mentor.get(m, ())}
+            for earlier in (x for x in as_mentee.get(n, ()) if x.id in together):
+                if earlier.end_reason in profile.excluded_end_reasons:
+                    raise NotEligible(f"an earlier mentorship of '{n}' with '{m}' ended for '{earlier.end_reason.value}'",
+                                      reason="ended mentorship excludes rematching", field="mentor", row=row, value=m)
+                if earlier.id == ms_id:
+                    raise ConflictError(f"'{n}' and '{m}' already had a mentorship that started today", field="mentor", row=row, value=m)
+            ms = Mentorship(id=ms_id, status=MentorshipStatus.ACTIVE, score=score,
+                            reasons=(reason,) if reason else (), proposed_at=today, started_at=today)
+            nodes.append(ms)
+            rels += [parse_rel({"type": "MENTOR_IN", "start": m, "end": ms.id}), parse_rel({"type": "MENTEE_IN", "start": n, "end": ms.id})]
+        store.write_batch(nodes, rels)
     return [store.get(Label.MENTORSHIP, ms.id) for ms in nodes]  # type: ignore[misc]
 
 
@@ -309,7 +337,7 @@ def _check_person(person: Person | None, id: str, role: Role, row: int, field: s
     if role not in person.roles:
         raise InvalidInputError(f"'{id}' is not a {role.value}", field=field, row=row, value=id)
     if not person.consent.matching:
-        raise NotEligible(f"'{id}' has not consented to matching", reason="no matching consent", field=field, value=id)
+        raise NotEligible(f"'{id}' has not consented to matching", reason="no matching consent", field=field, row=row, value=id)
     return person
 
 

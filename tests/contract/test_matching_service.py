@@ -110,3 +110,31 @@ def test_a_pruned_candidate_graph_never_leaves_a_newcomer_out_while_a_mentor_is_
     pruned = svc.propose(store, index, candidates=1, today=TODAY)  # each newcomer's one best: both want "best"
     assert {p.mentor_id for p in pruned.result.pairs} == {"best", "other"} and not pruned.result.unmatched
     assert pruned.result.to_dict()["summary"]["matched"] == 2
+
+
+def test_accepting_refuses_a_pair_whose_mentorship_ended_for_an_excluded_reason_or_started_today(store: Store) -> None:
+    community(store)
+    [first] = svc.accept(store, [("amal", "samir", 0.7, None)], today=TODAY)
+    svc.end_mentorship(store, first.id, EndReason.CONDUCT, today=TODAY)
+    with pytest.raises(NotEligible) as excluded:
+        svc.accept(store, [("bilal", "lena", None, None), ("amal", "samir", None, None)], today=date(2026, 12, 1))
+    assert (excluded.value.row, excluded.value.field) == (1, "mentor")
+    assert store.get(Label.MENTORSHIP, first.id).end_reason is EndReason.CONDUCT  # the ended record is kept whole
+    [second] = svc.accept(store, [("bilal", "lena", None, None)], today=TODAY)
+    svc.end_mentorship(store, second.id, EndReason.SCHEDULE, today=TODAY)
+    with pytest.raises(ConflictError):  # same pair, same day: it would overwrite the ended record
+        svc.accept(store, [("bilal", "lena", None, None)], today=TODAY)
+    assert store.get(Label.MENTORSHIP, second.id).status is MentorshipStatus.ENDED
+
+
+def test_a_newcomer_sees_no_origin_country_in_the_facts(store: Store) -> None:
+    community(store)
+    store.upsert(person("samir", "Samir", roles={"MENTOR"}, mentor_capacity=1, occupation={"isco08": "2221"},
+                        consent={"matching": True, "sensitive_purposes": {"matching"}}, sensitive={"origin_country": "EG"}))
+    store.upsert(person("amal", "Amal", roles={"NEWCOMER"}, goals={"employment"},
+                        consent={"matching": True, "sensitive_purposes": {"matching"}}, sensitive={"origin_country": "SY"}))
+    svc.save_profile(store, {"community_attribute": "origin_country", "bridging": 1.0})
+    found = svc.suggestions(store, svc.build_index(store), "amal")
+    for s in found:
+        assert s.facts.bridging.newcomer_community is None and s.facts.bridging.mentor_community is None
+        assert "EG" not in s.explanation and "SY" not in s.explanation

@@ -144,3 +144,18 @@ def test_a_killed_load_leaves_whole_batches_and_the_same_command_completes_it(tm
     with open_store(uri) as store:
         assert store.count_nodes(Label.PERSON) == n
         assert len(store.relationships(Label.PERSON, "p00000", [RelType.KNOWS])) == 2
+
+
+def test_a_language_given_and_implied_is_written_once_as_given(store: Store, tmp_path: Path) -> None:
+    source = folder(tmp_path, people=PEOPLE + "amal,Amal,NEWCOMER,true,ara,\n", languages="id,name\nara,Arabic (all varieties)\n")
+    report = load(store, read(source))
+    assert (report.created, report.implied_created, report.unchanged) == (2, 0, 0)
+    assert store.get(Label.LANGUAGE, "ara").name == "Arabic (all varieties)"
+
+
+def test_a_list_where_a_label_belongs_is_a_located_problem(store: Store, tmp_path: Path) -> None:
+    bundle = tmp_path / "b.json"
+    bundle.write_text('{"format": "graphsvc-bundle", "version": 1, "people": [{"id": "a", "name": "A"}],'
+                      ' "relationships": [{"type": "SPEAKS", "start": "a", "end": "ara", "start_label": ["Person"]}]}', encoding="utf-8")
+    report = load(store, read(bundle))
+    assert [(p.file, p.row, p.column) for p in report.errors] == [("b.json#relationships", 1, "start_label")]
