@@ -58,10 +58,11 @@ def match(
         chosen = [n for n in chosen if _lives_and_speaks(index, n, language, neighborhood)]
         proposal = svc.propose(opened, index, chosen, mode=mode)  # type: ignore[arg-type]
         result = proposal.result
+        why = proposal.explanations()
         table = Table("newcomer", "mentor", "score", "bridging", "why", title=f"proposal ({mode}): {len(result.pairs)} matched", show_lines=True)
         for p in result.pairs:
             table.add_row(_name(index, p.newcomer_id), _name(index, p.mentor_id), f"{p.score:.3f}", "yes" if p.bridging else "",
-                          proposal.explain(p.newcomer_id, p.mentor_id).explanation)
+                          why[(p.newcomer_id, p.mentor_id)])
         console.print(table)
         if result.unmatched:
             missing = Table("newcomer", "why not matched", title=f"{len(result.unmatched)} not matched")
@@ -72,8 +73,7 @@ def match(
         if out:
             out.write_text(json.dumps(result.to_dict(), indent=1, default=str), encoding="utf-8")
         if accept and result.pairs:
-            made = svc.accept(opened, [(p.newcomer_id, p.mentor_id, p.score, proposal.explain(p.newcomer_id, p.mentor_id).explanation)
-                                       for p in result.pairs])
+            made = svc.accept(opened, [(p.newcomer_id, p.mentor_id, p.score, why[(p.newcomer_id, p.mentor_id)]) for p in result.pairs])
             console.print(f"[green]accepted:[/green] {len(made)} mentorships created")
 
 

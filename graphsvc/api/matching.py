@@ -245,9 +245,9 @@ class MatchingMutation:
         result = proposal.result
         people = await _people(info, sorted({p.newcomer_id for p in result.pairs} | {p.mentor_id for p in result.pairs}
                                             | {u.newcomer_id for u in result.unmatched}))
+        why = await call(proposal.explanations)
         pairs = [ProposedMatch(newcomer=t.Person(model=people[p.newcomer_id]), mentor=t.Person(model=people[p.mentor_id]),
-                               score=p.score, bridging=p.bridging,
-                               explanation=(await call(proposal.explain, p.newcomer_id, p.mentor_id)).explanation)
+                               score=p.score, bridging=p.bridging, explanation=why[(p.newcomer_id, p.mentor_id)])
                  for p in result.pairs if p.newcomer_id in people and p.mentor_id in people]
         unmatched = [UnmatchedNewcomer(newcomer=t.Person(model=people[u.newcomer_id]), reason=str(u.reason))
                      for u in result.unmatched if u.newcomer_id in people]

@@ -168,6 +168,10 @@ class Proposal:
     def explain(self, newcomer: str, mentor: str) -> Suggestion:
         return explain_pair(self.index, newcomer, mentor, self.profile, exclusions=self.exclusions)
 
+    def explanations(self) -> dict[tuple[str, str], str]:
+        """The sentence for every proposed pair, by (newcomer, mentor)."""
+        return {(p.newcomer_id, p.mentor_id): self.explain(p.newcomer_id, p.mentor_id).explanation for p in self.result.pairs}
+
 
 def waiting_newcomers(index: MatchingIndex, store: Store) -> list[str]:
     """Newcomers who may be matched now: NEWCOMER role, matching consent, no active mentorship."""
