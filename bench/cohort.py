@@ -41,7 +41,7 @@ import networkx as nx
 import numpy as np
 
 from bench.bulk_load import RESULTS_DIR, git_head, machine
-from bench.matching import TARGET_S, reference_lap
+from bench.matching import TARGET_S, describe_lap, reference_lap
 from graphsvc.analysis import MatchingIndex, PairScores, ProgramProfile, score_pairs
 from graphsvc.analysis.features import SLOTS
 from graphsvc.analysis.goals import GOALS
@@ -258,10 +258,7 @@ def report(out: dict[str, Any]) -> None:
     for name, t, note in rows:
         print(f"{name:<38} {t['median_s']:>9.3f}  {t['runs_s']!s:<24} {t['cpu_s']!s:<24} {note}")
     if "reference_lap" in out:
-        r = out["reference_lap"]
-        print(f"optimum on the same candidate matrix: Hopcroft-Karp cardinality {r['cardinality']:,} "
-              f"({r['hopcroft_karp_s']} s), LAPJVsp priority weight {r['priority_weight']:,} ({r['lapjvsp_s']} s): "
-              f"{'agree' if r['agree'] else 'DISAGREE'}")
+        print(f"optimum on the same candidate matrix: {describe_lap(out['reference_lap'])}")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -104,6 +104,12 @@ def reference_lap(data: dict[str, Any]) -> dict[str, Any]:
             "lapjvsp_s": round(time.perf_counter() - t, 3)}
 
 
+def describe_lap(r: dict[str, Any]) -> str:
+    """One line on :func:`reference_lap`'s result."""
+    return (f"Hopcroft-Karp cardinality {r['cardinality']:,} ({r['hopcroft_karp_s']} s), LAPJVsp priority "
+            f"weight {r['priority_weight']:,} ({r['lapjvsp_s']} s): {'agree' if r['agree'] else 'DISAGREE'}")
+
+
 def reference_lp(data: dict[str, Any]) -> dict[str, Any]:
     coo, cap = data["scores"].tocoo(), data["capacity"]
     n, m = coo.shape
@@ -173,9 +179,7 @@ def report(out: dict[str, Any]) -> None:
     print(f"match_cohort stable: {out['stable']['seconds']:.3f} s, matched {out['stable']['matched']:,}, "
           f"total score {out['stable']['total_score']:.4f}")
     if "reference_lap" in out:
-        r = out["reference_lap"]
-        print(f"reference Hopcroft-Karp cardinality {r['cardinality']:,} ({r['hopcroft_karp_s']} s), LAPJVsp priority "
-              f"weight {r['priority_weight']:,} ({r['lapjvsp_s']} s): {'agree' if r['agree'] else 'DISAGREE'}")
+        print(f"reference {describe_lap(out['reference_lap'])}")
     if "reference_lp" in out:
         r = out["reference_lp"]
         print(f"reference HiGHS LP priority weight {r['priority_weight']:,.1f}, total score {r['total_score']:.6f} "

@@ -105,7 +105,7 @@ def run_store(args: argparse.Namespace, backend: str) -> dict[str, Any]:
     out["cold"] = {"project_s": statistics.median(cold_project), "index_s": statistics.median(cold_index),
                    "runs": [round(a + b, 2) for a, b in zip(cold_project, cold_index, strict=True)],
                    "mentors": len(index.mentor_ids), "people": len(index.person_ids)}  # type: ignore[union-attr]
-    waiting = svc.waiting_newcomers(index, store)  # type: ignore[arg-type]
+    waiting = svc.waiting_newcomers(index)
     step = max(1, len(waiting) // args.samples)
     sample = waiting[::step][: args.samples]
     profile = svc.load_profile(store)

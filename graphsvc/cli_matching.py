@@ -54,7 +54,7 @@ def match(
         raise typer.Exit(2)
     with errors_as_messages(), open_store(store, Settings()) as opened:
         index = svc.build_index(opened)
-        chosen = newcomer or svc.waiting_newcomers(index, opened)
+        chosen = newcomer or svc.waiting_newcomers(index)
         chosen = [n for n in chosen if _lives_and_speaks(index, n, language, neighborhood)]
         proposal = svc.propose(opened, index, chosen, mode=mode)  # type: ignore[arg-type]
         result = proposal.result
@@ -108,7 +108,7 @@ def evaluate(
         index = svc.build_index(opened)
         profile = svc.load_profile(opened)
         scores = evaluate_suggestions(index, truth, profile, k=k)
-        fair = fairness_report(opened, index, svc.waiting_newcomers(index, opened), profile)
+        fair = fairness_report(opened, index, svc.waiting_newcomers(index), profile)
     print_quality(scores, fair, k)
 
 

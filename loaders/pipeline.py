@@ -169,19 +169,11 @@ class _Validation:
         nodes the store already has are not written again."""
         unknown = [k for k in self.wanted if k not in self.node_rows and k not in self.implied]
         implied = [k for k in self.implied if k not in self.node_rows]
-        for keys, target in ((unknown, self.missing), (implied, None)):
-            by_label: dict[Label, list[str]] = {}
-            for label, id in keys:
-                by_label.setdefault(label, []).append(id)
-            for label, ids in by_label.items():
-                for start in range(0, len(ids), _STORE_CHECK_CHUNK):
-                    chunk = ids[start : start + _STORE_CHECK_CHUNK]
-                    found = store.get_many(label, chunk)
-                    for id in chunk:
-                        if target is not None and id not in found:
-                            target.add((label, id))
-                        if target is None and id in found:
-                            del self.implied[(label, id)]
+        stored = _stored(store, unknown + implied)
+        self.missing.update(k for k in unknown if k not in stored)
+        for key in implied:
+            if key in stored:
+                del self.implied[key]
         for key in [k for k in self.implied if k in self.node_rows]:  # given explicitly: written as given
             del self.implied[key]
         for label, id in sorted(self.missing):
@@ -203,6 +195,14 @@ class _Validation:
     def close(self) -> None:
         self.nodes.close()
         self.rels.close()
+
+
+def _stored(store: Store, keys: list[NodeKey]) -> set[NodeKey]:
+    """Which of these nodes (of any labels) the store has, asked in chunks."""
+    found: set[NodeKey] = set()
+    for start in range(0, len(keys), _STORE_CHECK_CHUNK):
+        found.update(store.get_nodes(keys[start : start + _STORE_CHECK_CHUNK]))
+    return found
 
 
 def load(

@@ -95,10 +95,16 @@ def _ended_with(index: MatchingIndex, nc: Newcomer, profile: ProgramProfile) -> 
             if reason in reasons and index.mentor_at[m] >= 0]
 
 
+def available_mentors(index: MatchingIndex) -> np.ndarray:
+    """A boolean mask over the index's mentors: consent to matching and a free place (the
+    filters that do not depend on the newcomer)."""
+    return index.mentor_consent & (index.remaining > 0)
+
+
 def eligible_mentors(index: MatchingIndex, nc: Newcomer, profile: ProgramProfile,
                      exclusions: Exclusions | None = None) -> np.ndarray:
     """A boolean mask over the index's mentors: who may be suggested to ``nc``."""
-    ok = index.mentor_consent & (index.remaining > 0)
+    ok = available_mentors(index)
     me = index.mentor_at[nc.pos]
     if me >= 0:
         ok[me] = False

@@ -45,6 +45,7 @@ from graphsvc.analysis.eligibility import (
     Exclusions,
     NotEligible,
     _ended_with,
+    available_mentors,
     check_newcomer,
     eligible_mentors,
     pair_reason,
@@ -188,6 +189,13 @@ class PairScores:
         hit = np.flatnonzero(self.scores.indices[lo:hi] == j)
         return float(self.scores.data[lo + hit[0]] - SCORE_EPSILON) if len(hit) else None
 
+    def true_scores(self) -> sp.csr_matrix:
+        """``scores`` without :data:`SCORE_EPSILON`: the scores themselves, every eligible
+        pair still an entry (a zero score stays an explicit zero)."""
+        out = self.scores.copy()
+        out.data = np.maximum(out.data - SCORE_EPSILON, 0.0)
+        return out
+
 
 def score_pairs(index: MatchingIndex, newcomer_ids: Sequence[str], profile: ProgramProfile | None = None,
                 mentor_ids: Sequence[str] | None = None, exclusions: ExclusionsLike = None,
@@ -226,7 +234,7 @@ def score_pairs(index: MatchingIndex, newcomer_ids: Sequence[str], profile: Prog
         newcomers.append(nc)
     shape = (len(newcomer_ids), len(columns))
     # the columns that any newcomer may get: a mentor of the index, consent, free places, not excluded for all
-    base = index.mentor_consent & (index.remaining > 0)
+    base = available_mentors(index)
     for mentor in excl.mentors:
         pos = index.person_pos.get(mentor)
         if pos is not None and index.mentor_at[pos] >= 0:

@@ -8,7 +8,6 @@ when the program profile allows it (``allowNewcomerView``); nobody else.
 
 from __future__ import annotations
 
-import functools
 from enum import Enum
 from typing import Annotated, Any
 
@@ -18,9 +17,10 @@ from strawberry.types import Info
 
 from graphsvc.analysis import FACTORS, ProgramProfile, Suggestion
 from graphsvc.api import types as t
-from graphsvc.api.context import Context, call
+from graphsvc.api.context import call
+from graphsvc.api.schema import ForbiddenError, Problem, _ctx, coordinator_only
 from graphsvc.auth import ApiRole
-from graphsvc.errors import GraphsvcError
+from graphsvc.errors import InvalidInputError
 from graphsvc.model import EndReason, Label
 from graphsvc.services import matching as svc
 
@@ -128,16 +128,6 @@ class MatchInput:
     reason: str | None = strawberry.field(default=None, description="Kept with the mentorship (e.g. the proposal's explanation).")
 
 
-def _ctx(info: Info) -> Context:
-    return info.context
-
-
-def _forbidden(message: str) -> GraphsvcError:
-    from graphsvc.api.schema import ForbiddenError
-
-    return ForbiddenError(message)
-
-
 async def _index(info: Info) -> Any:
     ctx = _ctx(info)
     return await call(ctx.matching.get, ctx.store)
@@ -148,38 +138,11 @@ async def _people(info: Info, ids: list[str]) -> dict[str, Any]:
     return {i: n for i, n in zip(ids, nodes, strict=True) if n is not None}
 
 
-def _problems(resolver: Any) -> Any:
-    """Coordinators only; graphsvc's errors become :class:`Problem` results."""
-    from graphsvc.api.schema import Problem
-
-    @functools.wraps(resolver)
-    async def run(self: Any, info: Info, *args: Any, **kwargs: Any) -> Any:
-        try:
-            if _ctx(info).principal.role is not ApiRole.COORDINATOR:
-                raise _forbidden("only coordinators may do this")
-            return await resolver(self, info, *args, **kwargs)
-        except GraphsvcError as exc:
-            return Problem.of(exc)
-
-    return run
-
-
-def _write(resolver: Any) -> Any:
-    """A coordinator's write: after it, the app's caches of the graph are dropped."""
-
-    @functools.wraps(resolver)
-    async def run(self: Any, info: Info, *args: Any, **kwargs: Any) -> Any:
-        try:
-            return await resolver(self, info, *args, **kwargs)
-        finally:
-            _ctx(info).after_write()
-
-    return run
+def _coordinator_reads(resolver: Any) -> Any:
+    return coordinator_only(resolver, writes=False)
 
 
 def _result(*members: type) -> Any:
-    from graphsvc.api.schema import Problem
-
     name = members[0].__name__.removesuffix("Type") + "Result"
     return Annotated[members[0] | Problem, strawberry.union(name)]
 
@@ -199,10 +162,8 @@ class MatchingQuery:
         profile = await call(svc.load_profile, ctx.store)
         own = ctx.principal.role is ApiRole.NEWCOMER and ctx.principal.person_id == newcomer
         if not (ctx.principal.role is ApiRole.COORDINATOR or (own and profile.allow_newcomer_view)):
-            raise _forbidden("suggestions are for coordinators (and, if the program allows it, the newcomer)")
+            raise ForbiddenError("suggestions are for coordinators (and, if the program allows it, the newcomer)")
         if first is not None and not 1 <= first <= 100:
-            from graphsvc.errors import InvalidInputError
-
             raise InvalidInputError("first must be between 1 and 100", field="first", value=first)
         index = await _index(info)
         found = await call(svc.suggestions, ctx.store, index, newcomer, first, profile)
@@ -212,31 +173,27 @@ class MatchingQuery:
     @strawberry.field(description="The program profile: weights and rules of suggestions (coordinators).")
     async def program_profile(self, info: Info) -> ProgramProfileType:
         if _ctx(info).principal.role is not ApiRole.COORDINATOR:
-            raise _forbidden("only coordinators may read the program profile")
+            raise ForbiddenError("only coordinators may read the program profile")
         return _profile(await call(svc.load_profile, _ctx(info).store))
 
 
 @strawberry.type
 class MatchingMutation:
     @strawberry.mutation(description="Change some fields of the program profile, e.g. {bridging: 0.2}.")
-    @_problems
-    @_write
+    @coordinator_only
     async def update_program_profile(self, info: Info, changes: JSON) -> ProfileResult:
-        from graphsvc.errors import InvalidInputError
-
         if not isinstance(changes, dict):
             raise InvalidInputError("changes must be an object", field="changes")
         return ProfilePayload(profile=_profile(await call(svc.save_profile, _ctx(info).store, changes)))
 
     @strawberry.mutation(description="Keep a mentor from being suggested: to one newcomer, or (no newcomer) to everyone.")
-    @_problems
-    @_write
+    @coordinator_only
     async def set_matching_exclusion(self, info: Info, mentor: str, newcomer: str | None = None, excluded: bool = True) -> ProfileResult:
         await call(svc.set_exclusion, _ctx(info).store, mentor, newcomer, excluded)
         return ProfilePayload(profile=_profile(await call(svc.load_profile, _ctx(info).store)))
 
     @strawberry.mutation(description="Propose mentors for newcomers (default: every newcomer waiting). Nothing is stored.")
-    @_problems
+    @_coordinator_reads
     async def propose_cohort_matching(self, info: Info, newcomers: list[str] | None = None,
                                       mode: MatchingMode = MatchingMode.OPTIMAL) -> ProposalResult:
         ctx = _ctx(info)
@@ -254,16 +211,14 @@ class MatchingMutation:
         return CohortProposal(pairs=pairs, unmatched=unmatched, summary=_jsonable(result.to_dict()["summary"]))
 
     @strawberry.mutation(description="Accept (part of) a proposal: the mentorships are created in one transaction.")
-    @_problems
-    @_write
+    @coordinator_only
     async def accept_matching(self, info: Info, pairs: list[MatchInput]) -> AcceptResult:
         rows = [(p.newcomer, p.mentor, p.score, p.reason) for p in pairs]
         created = await call(svc.accept, _ctx(info).store, rows)
         return AcceptedMatching(mentorships=[t.Mentorship(model=m) for m in created])
 
     @strawberry.mutation(description="End a mentorship (completed, or ended early with a reason); the newcomer can be matched again.")
-    @_problems
-    @_write
+    @coordinator_only
     async def end_mentorship(self, info: Info, id: str, reason: t.EndReason, completed: bool = False) -> MentorshipResult:  # type: ignore[valid-type]
         ended = await call(svc.end_mentorship, _ctx(info).store, id, EndReason(reason.value if isinstance(reason, Enum) else reason),
                            completed=completed)

@@ -285,8 +285,9 @@ class RelationshipInput:
         return parse_rel({"type": self.type, "start": self.from_, "end": self.to, "end_label": self.to_type, "props": self.props or {}}, row=row)
 
 
-def _coordinator_write(resolver: Any) -> Any:
-    """A mutation only coordinators may run; graphsvc's errors become :class:`Problem`."""
+def coordinator_only(resolver: Any, *, writes: bool = True) -> Any:
+    """A mutation only coordinators may run; graphsvc's errors become :class:`Problem`.
+    After one that ``writes``, the app's caches of the graph are dropped."""
 
     @functools.wraps(resolver)
     async def run(self: Any, info: Info, *args: Any, **kwargs: Any) -> Any:
@@ -296,7 +297,8 @@ def _coordinator_write(resolver: Any) -> Any:
         except GraphsvcError as exc:
             return Problem.of(exc)
         finally:
-            _ctx(info).after_write()
+            if writes:
+                _ctx(info).after_write()
 
     return run
 
@@ -304,7 +306,7 @@ def _coordinator_write(resolver: Any) -> Any:
 @strawberry.type
 class Mutation:
     @strawberry.mutation(description="Create or replace a node of a type by its key (`data.id`).")
-    @_coordinator_write
+    @coordinator_only
     async def upsert_node(self, info: Info, type: NodeType, data: JSON) -> NodeResult:
         node = parse_node(type, data if isinstance(data, dict) else {})
         outcome = await call(_ctx(info).store.upsert, node)
@@ -312,7 +314,7 @@ class Mutation:
         return NodePayload(node=t.wrap(stored), outcome=outcome)
 
     @strawberry.mutation(description="Delete a node and its relationships.")
-    @_coordinator_write
+    @coordinator_only
     async def delete_node(self, info: Info, id: strawberry.ID) -> DoneResult:
         label, key = from_global_id(id)
         if not await call(_ctx(info).store.delete, label, key):
@@ -320,26 +322,26 @@ class Mutation:
         return Done(ok=True)
 
     @strawberry.mutation(description="Create a relationship, or replace its properties.")
-    @_coordinator_write
+    @coordinator_only
     async def connect(self, info: Info, input: RelationshipInput) -> DoneResult:
         await call(_ctx(info).store.connect, input.to_rel())
         return Done(ok=True)
 
     @strawberry.mutation(description="Replace the properties of an existing relationship.")
-    @_coordinator_write
+    @coordinator_only
     async def update_relationship(self, info: Info, input: RelationshipInput) -> DoneResult:
         await call(_ctx(info).store.update_relationship, input.to_rel())
         return Done(ok=True)
 
     @strawberry.mutation(description="Remove a relationship.")
-    @_coordinator_write
+    @coordinator_only
     async def disconnect(self, info: Info, input: RelationshipInput) -> DoneResult:
         if not await call(_ctx(info).store.disconnect, input.to_rel()):
             raise NotFoundError("no such relationship", field="input")
         return Done(ok=True)
 
     @strawberry.mutation(description="Upsert nodes of one type, then relationships, as one atomic batch (at most 5000 rows).")
-    @_coordinator_write
+    @coordinator_only
     async def bulk_upsert(self, info: Info, type: NodeType, nodes: list[JSON], relationships: list[RelationshipInput] | None = None) -> DoneResult:
         rows = len(nodes) + len(relationships or [])
         if rows > 5000:
@@ -350,7 +352,7 @@ class Mutation:
         return Done(ok=True, count=result.created + result.updated + result.unchanged + result.rels_written)
 
     @strawberry.mutation(description="Erase a person: their record, relationships and mentorships, everywhere.")
-    @_coordinator_write
+    @coordinator_only
     async def erase_person(self, info: Info, key: str) -> DoneResult:
         report = await call(_ctx(info).store.erase_person, key)
         return Done(ok=True, count=report.nodes_deleted)

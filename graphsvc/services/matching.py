@@ -24,9 +24,9 @@ from typing import Any, Literal
 
 import networkx as nx
 import numpy as np
+import scipy.sparse as sp
 
 from graphsvc.analysis import (
-    SCORE_EPSILON,
     MatchingIndex,
     NotEligible,
     ProgramProfile,
@@ -173,7 +173,7 @@ class Proposal:
         return {(p.newcomer_id, p.mentor_id): self.explain(p.newcomer_id, p.mentor_id).explanation for p in self.result.pairs}
 
 
-def waiting_newcomers(index: MatchingIndex, store: Store) -> list[str]:
+def waiting_newcomers(index: MatchingIndex) -> list[str]:
     """Newcomers who may be matched now: NEWCOMER role, matching consent, no active mentorship."""
     G = index.G
     active = _active_mentees(G)
@@ -234,27 +234,27 @@ def propose(store: Store, index: MatchingIndex, newcomers: Sequence[str] | None 
     profile = profile or load_profile(store)
     today = today or datetime.now(UTC).date()
     excl = _exclusions(load_exclusions(store))
-    ids = list(dict.fromkeys(newcomers)) if newcomers is not None else waiting_newcomers(index, store)
+    ids = list(dict.fromkeys(newcomers)) if newcomers is not None else waiting_newcomers(index)
     pairs = score_pairs(index, ids, profile, exclusions=excl, top=candidates)
     waited = waited_days(store, index, list(pairs.newcomer_ids), today)
-    scores, bridging = pairs.scores, pairs.bridging
+    scores, bridging = pairs.true_scores(), pairs.bridging
     result = _match(scores, bridging, pairs, waited, mode)
     short = [u.newcomer_id for u in result.unmatched if u.reason is not UnmatchedReason.NO_ELIGIBLE_MENTOR]
     if candidates is not None and short:
         widened = score_pairs(index, short, profile, exclusions=excl)
-        row_of = {n: i for i, n in enumerate(pairs.newcomer_ids)}
-        scores, bridging = scores.tolil(), bridging.tolil()
-        for i, n in enumerate(widened.newcomer_ids):
-            scores[row_of[n]] = widened.scores[i]
-            bridging[row_of[n]] = widened.bridging[i]
-        result = _match(scores.tocsr(), bridging.tocsr(), pairs, waited, mode)
+        n = len(pairs.newcomer_ids)
+        wide_row = {k: n + i for i, k in enumerate(widened.newcomer_ids)}
+        # each row from the widened scores where there is one (row indexing keeps explicit
+        # zeros: a zero score stays an eligible entry)
+        order = np.asarray([wide_row.get(k, i) for i, k in enumerate(pairs.newcomer_ids)])
+        scores = sp.vstack([scores, widened.true_scores()], format="csr")[order]
+        bridging = sp.vstack([bridging, widened.bridging], format="csr")[order]
+        result = _match(scores, bridging, pairs, waited, mode)
     return Proposal(result, profile, index, excl)
 
 
 def _match(scores: Any, bridging: Any, pairs: Any, waited: np.ndarray, mode: Literal["optimal", "stable"]) -> MatchingResult:
-    true_scores = scores.copy()
-    true_scores.data = np.maximum(true_scores.data - SCORE_EPSILON, 0.0)  # explicit zeros stay eligible entries
-    return match_cohort(true_scores, pairs.remaining, waited, newcomer_ids=pairs.newcomer_ids,
+    return match_cohort(scores, pairs.remaining, waited, newcomer_ids=pairs.newcomer_ids,
                         mentor_ids=pairs.mentor_ids, bridging=bridging, mode=mode)
 
 

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from graphsvc.analysis import MatchingIndex, NotEligible, ProgramProfile, suggest
+from graphsvc.analysis.eligibility import available_mentors
 from graphsvc.analysis.evaluation import (
     evaluate,
     fairness,
@@ -28,7 +29,6 @@ from graphsvc.analysis.evaluation import (
     median_gap,
     random_ranker,
 )
-from graphsvc.analysis.languages import fold
 from graphsvc.model import Label
 from graphsvc.store.base import Store
 from graphsvc.store.types import ProjectionSpec
@@ -46,7 +46,8 @@ def read_answers(path: Path) -> dict[str, set[str]]:
 
 
 def _eligible(index: MatchingIndex) -> list[str]:
-    return [m for j, m in enumerate(index.mentor_ids) if index.mentor_consent[j] and index.remaining[j] > 0]
+    ok = available_mentors(index)
+    return [m for j, m in enumerate(index.mentor_ids) if ok[j]]
 
 
 def _ours(index: MatchingIndex, profile: ProgramProfile, k: int) -> Any:
@@ -72,11 +73,9 @@ def evaluate_suggestions(index: MatchingIndex, truth: dict[str, set[str]], profi
 
 
 def _native_group(index: MatchingIndex, person: str) -> str | None:
-    G = index.G
-    key = f"Person:{person}"
-    natives = sorted(G.nodes[other]["id"] for other in G.neighbors(key)
-                     if G.edges[key, other].get("type") == "SPEAKS" and G.edges[key, other].get("level") == "native")
-    return fold(natives[0]) if natives else None
+    """The person's community as the index defines it: their native language, folded to its macrolanguage."""
+    code = index.community["native_language"][index.person_pos[person]]
+    return index.community_names["native_language"][code] if code >= 0 else None
 
 
 def fairness_report(store: Store, index: MatchingIndex, newcomers: Iterable[str], profile: ProgramProfile) -> dict[str, Any]:

@@ -70,7 +70,7 @@ def test_a_proposal_is_stored_only_when_accepted_then_ended_and_rematched(store:
     assert [r.end for r in store.relationships(Label.PERSON, "samir", [RelType.MENTOR_IN])] == [svc.mentorship_id("amal", "samir", TODAY)]
 
     index = svc.build_index(store)
-    assert svc.waiting_newcomers(index, store) == []  # both have active mentorships
+    assert svc.waiting_newcomers(index) == []  # both have active mentorships
     with pytest.raises(ConflictError) as full:
         svc.accept(store, [("amal", "lena", 0.5, None)], today=TODAY)  # amal is already mentored
     assert full.value.row == 0 and full.value.field == "newcomer"
@@ -80,7 +80,7 @@ def test_a_proposal_is_stored_only_when_accepted_then_ended_and_rematched(store:
     with pytest.raises(ConflictError):
         svc.end_mentorship(store, ended.id, EndReason.OTHER)
     index = svc.build_index(store)
-    assert svc.waiting_newcomers(index, store) == ["amal"]
+    assert svc.waiting_newcomers(index) == ["amal"]
     again = svc.propose(store, index, today=TODAY)
     assert {(p.newcomer_id, p.mentor_id) for p in again.result.pairs} == {("amal", "lena")}  # not samir: ended for mismatch
 
