@@ -47,6 +47,7 @@ Examples
 from __future__ import annotations
 
 import math
+import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -363,7 +364,7 @@ class CohortFactors:
         self.x_social = sp.csr_matrix((T.data * index.via_weight[T.indices], T.indices, T.indptr), shape=T.shape)
         self.direct = T[:, index.mentor_person].tocsr()
         self.knows_mentors = index.knows[:, index.mentor_person].tocsr()
-        self._chunk: tuple[int, int, tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]] | None = None
+        self._local = threading.local()  # each thread's current chunk of sparse parts (see _sparse_parts)
         # geography: a row per neighborhood of the newcomers (the last: unknown, zeros)
         hoods, self.hood_row = np.unique(np.asarray([nc.hood for nc in newcomers], dtype=np.int64),
                                          return_inverse=True)
@@ -413,13 +414,15 @@ class CohortFactors:
     def _sparse_parts(self, lo: int, hi: int) -> tuple[int, tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
         """The interest and social parts of rows ``lo:hi``, offsets from row ``lo``, made a chunk of
         :data:`SPARSE_CHUNK` rows at a time (fewer sparse products than one per block, and less
-        memory than one for all); returns the chunk's first row and the parts."""
-        if self._chunk is None or not (self._chunk[0] <= lo and hi <= self._chunk[1]):
+        memory than one for all); returns the chunk's first row and the parts. Each thread
+        keeps its own chunk, so that threads may score blocks side by side."""
+        chunk = getattr(self._local, "chunk", None)
+        if chunk is None or not (chunk[0] <= lo and hi <= chunk[1]):
             end = max(hi, min(lo + SPARSE_CHUNK, len(self.pos)))
             interests = self._sparse_part(self.x_interests[lo:end] @ self.interests_mentors, self.w[2])
             social = self._sparse_part((self.x_social[lo:end] @ self.knows_mentors) + self.direct[lo:end], self.w[4])
-            self._chunk = (lo, end, interests, social)
-        return self._chunk[0], self._chunk[2], self._chunk[3]
+            chunk = self._local.chunk = (lo, end, interests, social)
+        return chunk[0], chunk[2], chunk[3]
 
     def _language_tables(self, newcomers: list[Newcomer], weight: float) -> None:
         index, profile = self.index, self.profile

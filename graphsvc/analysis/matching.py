@@ -223,7 +223,7 @@ def _problem(scores: Any, capacity: Any, waited_days: Any, n: int, m: int) -> _P
     if scores.shape != (n, m):
         raise InvalidInputError(f"scores has shape {scores.shape}, ids give ({n}, {m})", field="scores")
     coo = sp.coo_array(scores)  # every stored entry, explicit zeros and duplicates included
-    if len(np.unique(coo.row.astype(np.int64) * m + coo.col)) != coo.nnz:
+    if len(_unique(coo.row.astype(np.int64) * m + coo.col)) != coo.nnz:
         raise InvalidInputError("scores holds a pair twice", field="scores")
     csr = coo.tocsr()
     csr.sort_indices()
@@ -244,6 +244,13 @@ def _problem(scores: Any, capacity: Any, waited_days: Any, n: int, m: int) -> _P
 def _check_ids(ids: Sequence[str], field: str) -> None:
     if len(set(ids)) != len(ids):
         raise InvalidInputError("ids must be unique", field=field)
+
+
+def _unique(x: np.ndarray) -> np.ndarray:
+    """``np.unique(x)`` by sorting: NumPy 2's hash-based ``unique`` is tens of times slower on
+    integers spread over a wide range (pair keys ``row * m + col``)."""
+    x = np.sort(x, kind="stable")
+    return x[np.concatenate(([True], x[1:] != x[:-1]))] if x.size else x
 
 
 def _ranges(starts: np.ndarray, lens: np.ndarray) -> np.ndarray:
@@ -363,8 +370,8 @@ def _by_level(p: _Problem, tight: np.ndarray, level: np.ndarray, forced: np.ndar
     parts: list[tuple[np.ndarray, ...]] = []  # per block: R, C, cost, newcomer, slot (-1 on dummy edges)
     n_rows = n_cols = 0
     for lvl, e in zip(levels.tolist(), np.split(order, first[1:]), strict=True):
-        nodes = np.unique(r[e])
-        slots = np.unique(slot[e]) if lvl == 0 else slots_at[lvl]
+        nodes = _unique(r[e])
+        slots = _unique(slot[e]) if lvl == 0 else slots_at[lvl]
         a, b = len(nodes), len(slots)
         i, j = np.searchsorted(nodes, r[e]), np.searchsorted(slots, slot[e])
         opt = np.flatnonzero(~forced[nodes]) if lvl else np.zeros(0, np.int64)
@@ -388,7 +395,7 @@ def _by_level(p: _Problem, tight: np.ndarray, level: np.ndarray, forced: np.ndar
         parts.append((R + n_rows, C + n_cols, cost, np.concatenate((r[e], pad)), np.concatenate((slot[e], pad))))
         n_rows, n_cols = n_rows + shape[0], n_cols + shape[1]
     R, C, cost, newcomer, at = (np.concatenate(x) for x in zip(*parts, strict=True))
-    if n_rows > n_cols or len(np.unique(R * n_cols + C)) != len(R):
+    if n_rows > n_cols or len(_unique(R * n_cols + C)) != len(R):
         raise AssertionError("stage 2 is malformed")
     rr, cc = _assign(R, C, cost, n_rows, n_cols)
     perm = np.lexsort((C, R))
@@ -437,7 +444,7 @@ def _lost_reasons(p: _Problem, owner: np.ndarray, v: np.ndarray, tight: np.ndarr
     rows, cols, w = p.rows[tight], p.indices[tight], p.weight
     matched = owner >= 0
     level = np.where(matched, v[np.maximum(owner, 0)], w)
-    targets = np.unique(owner[matched & (w == level)])
+    targets = _unique(owner[matched & (w == level)])
     at = owner[rows]
     step = (at >= 0) & (at != cols)
     src = np.concatenate((cols[step], np.full(len(targets), m)))  # reversed: j' -> j, plus a source m

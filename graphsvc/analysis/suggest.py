@@ -35,8 +35,12 @@ Examples
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+import os
+import threading
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import TypeVar
 
 import numpy as np
 import scipy.sparse as sp
@@ -264,9 +268,13 @@ def score_pairs(index: MatchingIndex, newcomer_ids: Sequence[str], profile: Prog
         sel_kind = sel.astype(kind)
         gather = mentor_ids is not None or n_sel != len(index.mentor_ids)
 
+        local = threading.local()  # each thread's block buffer
+
         def block_entries(lo: int) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
             hi = min(lo + step, len(newcomers))
-            score = factors.scores(lo, hi, buffer)
+            if getattr(local, "buffer", None) is None:
+                local.buffer = np.empty((step, len(index.mentor_ids)))
+            score = factors.scores(lo, hi, local.buffer)
             block = score[:, sel_m] if gather else score
             keep = block >= profile.min_score if profile.min_score > 0 else None
             for b in range(hi - lo):
@@ -294,8 +302,7 @@ def score_pairs(index: MatchingIndex, newcomer_ids: Sequence[str], profile: Prog
                 external[start:end] = ext[keep]
             return None
 
-        buffer = np.empty((step, len(index.mentor_ids)))
-        results = [block_entries(lo) for lo in range(0, len(newcomers), step)]
+        results = map_blocks(block_entries, range(0, len(newcomers), step))
         parts = [r for r in results if r is not None]
     if not known_counts:
         ptr = np.concatenate(([0], np.cumsum(counts)))
@@ -336,6 +343,24 @@ def _blocked(index: MatchingIndex, newcomers: Sequence[Newcomer], profile: Progr
 
 #: Scores computed at once: rows per block are this over the number of mentors (16 to 1024).
 _BLOCK_ENTRIES = 1 << 16
+#: Blocks per thread below which the blocks are scored in the calling thread alone.
+_BLOCKS_PER_THREAD = 8
+_T = TypeVar("_T")
+
+
+def map_blocks(fn: Callable[[int], _T], starts: Sequence[int], threads: int | None = None) -> list[_T]:
+    """``[fn(lo) for lo in starts]``, on up to ``threads`` threads (default: the CPUs this
+    process may use) when there are enough blocks; each thread takes a contiguous run of
+    blocks, in order, so that its sparse chunks are made once. NumPy releases the GIL in
+    the array work that dominates a block, so the threads run side by side."""
+    if threads is None:
+        threads = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    threads = max(1, min(threads, len(starts) // _BLOCKS_PER_THREAD))
+    if threads == 1:
+        return [fn(lo) for lo in starts]
+    runs = [starts[k * len(starts) // threads:(k + 1) * len(starts) // threads] for k in range(threads)]
+    with ThreadPoolExecutor(threads, thread_name_prefix="score-blocks") as pool:
+        return [r for part in pool.map(lambda run: [fn(lo) for lo in run], runs) for r in part]
 
 
 def _top_mask(block: np.ndarray, keep: np.ndarray | None, top: int) -> np.ndarray | None:

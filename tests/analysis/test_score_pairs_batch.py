@@ -40,6 +40,9 @@ from tests.analysis import (
 )
 from tests.factories import knows, node, rel
 
+suggest_module = importlib.import_module("graphsvc.analysis.suggest")
+factors_module = importlib.import_module("graphsvc.analysis.factors")
+
 
 def assert_same(got: PairScores, want: PairScores) -> None:
     assert got.newcomer_ids == want.newcomer_ids and got.mentor_ids == want.mentor_ids
@@ -218,8 +221,6 @@ def test_through_a_real_store(tmp_path: Path) -> None:
 @pytest.mark.parametrize("chunk", [1, 23, 64, 10_000])
 def test_many_blocks_and_chunks(random_index: MatchingIndex, monkeypatch: pytest.MonkeyPatch, chunk: int) -> None:
     """Blocks of 16 rows, sparse products in chunks that blocks straddle (23 is no multiple of 16)."""
-    suggest_module = importlib.import_module("graphsvc.analysis.suggest")
-    factors_module = importlib.import_module("graphsvc.analysis.factors")
     monkeypatch.setattr(suggest_module, "_BLOCK_ENTRIES", 1)
     monkeypatch.setattr(factors_module, "SPARSE_CHUNK", chunk)
     ids = everyone(random_index)
@@ -227,3 +228,30 @@ def test_many_blocks_and_chunks(random_index: MatchingIndex, monkeypatch: pytest
                             (ProgramProfile(bridging=1.0), {"exclusions": [random_index.mentor_ids[1]]})):
         assert_same(score_pairs(random_index, ids, profile, **kwargs),  # type: ignore[arg-type]
                     _score_pairs_reference(random_index, ids, profile, **kwargs))  # type: ignore[arg-type]
+
+
+
+@pytest.mark.parametrize("kwargs", [{}, {"top": 3}, {"profile": ProgramProfile(min_score=0.3)}],
+                         ids=["all", "top", "min_score"])
+def test_blocks_on_threads(random_index: MatchingIndex, monkeypatch: pytest.MonkeyPatch, kwargs: dict[str, Any]) -> None:
+    """Small blocks and sparse chunks, scored on three threads: the same pairs as one newcomer at a time."""
+    ids = everyone(random_index)
+    monkeypatch.setattr(suggest_module, "_BLOCK_ENTRIES", 16 * len(random_index.mentor_ids))  # 16 rows a block
+    monkeypatch.setattr(suggest_module, "_BLOCKS_PER_THREAD", 1)
+    monkeypatch.setattr(factors_module, "SPARSE_CHUNK", 40)  # chunks that blocks and threads cut across
+    calls: list[int] = []
+    threaded = suggest_module.map_blocks
+
+    def on_three(fn: Any, starts: Any, threads: int | None = None) -> Any:
+        calls.append(len(starts))
+        return threaded(fn, starts, threads=3)
+
+    monkeypatch.setattr(suggest_module, "map_blocks", on_three)
+    assert_same(score_pairs(random_index, ids, **kwargs), _score_pairs_reference(random_index, ids, **kwargs))
+    assert calls and calls[0] >= 3 * 4  # several blocks for each thread
+
+
+def test_map_blocks_keeps_order() -> None:
+    starts = list(range(0, 400, 7))
+    assert suggest_module.map_blocks(lambda lo: lo * 2, starts, threads=3) == [lo * 2 for lo in starts]
+    assert suggest_module.map_blocks(lambda lo: lo, starts[:5], threads=3) == starts[:5]  # too few blocks: one thread
