@@ -62,6 +62,7 @@ Examples
 from __future__ import annotations
 
 import time
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, replace
 from enum import StrEnum
@@ -369,11 +370,13 @@ def _by_level(p: _Problem, tight: np.ndarray, level: np.ndarray, forced: np.ndar
     slots_at = {int(lvl): np.flatnonzero(v[mentor_of] == lvl) for lvl in levels if lvl > 0}
     parts: list[tuple[np.ndarray, ...]] = []  # per block: R, C, cost, newcomer, slot (-1 on dummy edges)
     n_rows = n_cols = 0
+    node_at, slot_at = np.empty(n, np.int64), np.empty(len(mentor_of), np.int64)  # positions within a block
     for lvl, e in zip(levels.tolist(), np.split(order, first[1:]), strict=True):
         nodes = _unique(r[e])
         slots = _unique(slot[e]) if lvl == 0 else slots_at[lvl]
         a, b = len(nodes), len(slots)
-        i, j = np.searchsorted(nodes, r[e]), np.searchsorted(slots, slot[e])
+        node_at[nodes], slot_at[slots] = np.arange(a), np.arange(b)
+        i, j = node_at[r[e]], slot_at[slot[e]]
         opt = np.flatnonzero(~forced[nodes]) if lvl else np.zeros(0, np.int64)
         o, f = len(opt), a - len(opt)
         q, g = a - b, b - f
@@ -395,11 +398,11 @@ def _by_level(p: _Problem, tight: np.ndarray, level: np.ndarray, forced: np.ndar
         parts.append((R + n_rows, C + n_cols, cost, np.concatenate((r[e], pad)), np.concatenate((slot[e], pad))))
         n_rows, n_cols = n_rows + shape[0], n_cols + shape[1]
     R, C, cost, newcomer, at = (np.concatenate(x) for x in zip(*parts, strict=True))
-    if n_rows > n_cols or len(_unique(R * n_cols + C)) != len(R):
+    edge = sp.csr_array((np.arange(1, len(R) + 1), (R, C)), shape=(n_rows, n_cols))  # edge number + 1
+    if n_rows > n_cols or edge.nnz != len(R):  # (building it sums any pair given twice)
         raise AssertionError("stage 2 is malformed")
     rr, cc = _assign(R, C, cost, n_rows, n_cols)
-    perm = np.lexsort((C, R))
-    chosen = perm[np.searchsorted(R[perm] * n_cols + C[perm], rr * n_cols + cc)]
+    chosen = np.asarray(edge[rr, cc]).ravel() - 1
     real = chosen[newcomer[chosen] >= 0]
     owner[newcomer[real]] = mentor_of[at[real]]
     return owner
@@ -494,7 +497,8 @@ def _result(p: _Problem, owner: np.ndarray, lost: dict[int, UnmatchedReason], br
         else:
             reason = lost[i]
         unmatched.append(Unmatched(newcomer_ids[i], reason))
-    by_reason = {str(r): sum(u.reason == r for u in unmatched) for r in UnmatchedReason}
+    count = Counter(u.reason for u in unmatched)
+    by_reason = {str(r): count[r] for r in UnmatchedReason}
     summary = MatchingSummary(
         matched=len(pairs),
         unmatched={k: c for k, c in by_reason.items() if c},

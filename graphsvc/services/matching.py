@@ -17,7 +17,8 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections.abc import Iterable, Sequence
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any, Literal
@@ -27,8 +28,10 @@ import numpy as np
 import scipy.sparse as sp
 
 from graphsvc.analysis import (
+    SCORE_EPSILON,
     MatchingIndex,
     NotEligible,
+    PairScores,
     ProgramProfile,
     Suggestion,
     explain_pair,
@@ -227,30 +230,79 @@ def propose(store: Store, index: MatchingIndex, newcomers: Sequence[str] | None 
     """Match newcomers (default: every newcomer waiting) to mentors within their free places.
 
     The candidate graph holds each newcomer's ``candidates`` best eligible mentors (all of
-    them with ``None``), and the matching is exact on it. A newcomer left out only because
-    their candidates were taken gets all their eligible mentors, and the matching is
-    solved again, so no one goes unmatched while an eligible mentor has a free place
-    that the pruning hid."""
+    them with ``None``), and the matching is exact on it. Then, while a newcomer is left out
+    and a mentor they are eligible for still has a free place that the pruning hid, those
+    pairs join the candidate graph and the matching is solved again; so no one goes
+    unmatched while an eligible mentor has a free place."""
     profile = profile or load_profile(store)
     today = today or datetime.now(UTC).date()
     excl = _exclusions(load_exclusions(store))
     ids = list(dict.fromkeys(newcomers)) if newcomers is not None else waiting_newcomers(index)
+    return Proposal(match_newcomers(index, ids, lambda kept: waited_days(store, index, kept, today), profile, excl,
+                                    mode=mode, candidates=candidates), profile, index, excl)
+
+
+def match_newcomers(index: MatchingIndex, ids: Sequence[str], waited: Callable[[list[str]], np.ndarray],
+                    profile: ProgramProfile, excl: Sequence[str | tuple[str, str]], *,
+                    mode: Literal["optimal", "stable"] = "optimal", candidates: int | None = CANDIDATES) -> MatchingResult:
+    """:func:`propose`'s matching, with the days waited given by ``waited(newcomer ids)``
+    (no store: the cohort benchmark times this)."""
     pairs = score_pairs(index, ids, profile, exclusions=excl, top=candidates)
-    waited = waited_days(store, index, list(pairs.newcomer_ids), today)
+    days = waited(list(pairs.newcomer_ids))
     scores, bridging = pairs.true_scores(), pairs.bridging
-    result = _match(scores, bridging, pairs, waited, mode)
+    result = _match(scores, bridging, pairs, days, mode)
+    while candidates is not None:
+        hidden = _hidden_pairs(index, profile, excl, pairs, scores, result)
+        if hidden is None:
+            break
+        scores, bridging = (_with_entries(m, *hidden[:2], extra) for m, extra in ((scores, hidden[2]), (bridging, hidden[3])))
+        result = _match(scores, bridging, pairs, days, mode)
+    return result
+
+
+def _hidden_pairs(index: MatchingIndex, profile: ProgramProfile, excl: Sequence[str | tuple[str, str]],
+                  pairs: PairScores, scores: sp.csr_matrix,
+                  result: MatchingResult) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None:
+    """The eligible pairs of a newcomer left out and a mentor with a free place that the
+    candidate graph lacks, as (rows, columns, scores, bridging); ``None`` if there are none."""
     short = [u.newcomer_id for u in result.unmatched if u.reason is not UnmatchedReason.NO_ELIGIBLE_MENTOR]
-    if candidates is not None and short:
-        widened = score_pairs(index, short, profile, exclusions=excl)
-        n = len(pairs.newcomer_ids)
-        wide_row = {k: n + i for i, k in enumerate(widened.newcomer_ids)}
-        # each row from the widened scores where there is one (row indexing keeps explicit
-        # zeros: a zero score stays an eligible entry)
-        order = np.asarray([wide_row.get(k, i) for i, k in enumerate(pairs.newcomer_ids)])
-        scores = sp.vstack([scores, widened.true_scores()], format="csr")[order]
-        bridging = sp.vstack([bridging, widened.bridging], format="csr")[order]
-        result = _match(scores, bridging, pairs, waited, mode)
-    return Proposal(result, profile, index, excl)
+    used = Counter(p.mentor_id for p in result.pairs)
+    consent = dict(zip(index.mentor_ids, index.mentor_consent.tolist(), strict=True))
+    free = [j for j, m in enumerate(pairs.mentor_ids) if pairs.remaining[j] > used.get(m, 0) and consent.get(m)]
+    if not short or not free:
+        return None
+    extra = score_pairs(index, short, profile, mentor_ids=[pairs.mentor_ids[j] for j in free], exclusions=excl)
+    row_of = {k: i for i, k in enumerate(pairs.newcomer_ids)}
+    coo, ext = extra.scores.tocoo(), extra.bridging.tocoo()
+    rows = np.asarray([row_of[k] for k in short], dtype=np.int64)[coo.row]
+    cols = np.asarray(free, dtype=np.int64)[coo.col]
+    new = ~_stored(scores, rows, cols)
+    if not new.any():
+        return None
+    return rows[new], cols[new], np.maximum(coo.data[new] - SCORE_EPSILON, 0.0), ext.data[new]
+
+
+def _keys(matrix: sp.csr_matrix) -> np.ndarray:
+    """``row * columns + column`` of every stored entry, ascending (canonical CSR)."""
+    rows = np.repeat(np.arange(matrix.shape[0], dtype=np.int64), np.diff(matrix.indptr))
+    return rows * matrix.shape[1] + matrix.indices
+
+
+def _stored(matrix: sp.csr_matrix, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+    """Whether each (row, column) is a stored entry of ``matrix`` (an explicit zero counts)."""
+    keys, want = _keys(matrix), rows * matrix.shape[1] + cols
+    at = np.minimum(np.searchsorted(keys, want), max(len(keys) - 1, 0))
+    return (keys[at] == want) if len(keys) else np.zeros(len(want), dtype=bool)
+
+
+def _with_entries(matrix: sp.csr_matrix, rows: np.ndarray, cols: np.ndarray, values: np.ndarray) -> sp.csr_matrix:
+    """``matrix`` with new entries (none of them stored yet), explicit zeros kept."""
+    keys = np.concatenate((_keys(matrix), rows * matrix.shape[1] + cols))
+    data = np.concatenate((matrix.data, values.astype(matrix.dtype)))
+    order = np.argsort(keys, kind="stable")
+    keys, data = keys[order], data[order]
+    indptr = np.concatenate(([0], np.cumsum(np.bincount(keys // matrix.shape[1], minlength=matrix.shape[0]))))
+    return sp.csr_matrix((data, keys % matrix.shape[1], indptr), shape=matrix.shape)
 
 
 def _match(scores: Any, bridging: Any, pairs: Any, waited: np.ndarray, mode: Literal["optimal", "stable"]) -> MatchingResult:
