@@ -8,6 +8,7 @@ when the program profile allows it (``allowNewcomerView``); nobody else.
 
 from __future__ import annotations
 
+import asyncio
 from enum import Enum
 from typing import Annotated, Any
 
@@ -83,13 +84,31 @@ def _profile(p: ProgramProfile) -> ProgramProfileType:
                               factors=[FactorContribution(factor=f, weight=getattr(p, f), value=1.0, contribution=getattr(p, f)) for f in FACTORS])
 
 
+class _Explanations:
+    """A proposal's sentences, made in one call the first time a pair's ``explanation`` is
+    asked for (not at all when no one asks)."""
+
+    def __init__(self, proposal: svc.Proposal) -> None:
+        self.proposal = proposal
+        self._made: asyncio.Future[dict[tuple[str, str], str]] | None = None
+
+    async def of(self, newcomer: str, mentor: str) -> str:
+        if self._made is None:
+            self._made = asyncio.ensure_future(call(self.proposal.explanations))
+        return (await self._made)[(newcomer, mentor)]
+
+
 @strawberry.type
 class ProposedMatch:
     newcomer: t.Person
     mentor: t.Person
     score: float
     bridging: bool
-    explanation: str
+    reasons: strawberry.Private[_Explanations]
+
+    @strawberry.field(description="Why this pair, in words (the factors that count most).")
+    async def explanation(self) -> str:
+        return await self.reasons.of(self.newcomer.model.id, self.mentor.model.id)
 
 
 @strawberry.type
@@ -202,9 +221,9 @@ class MatchingMutation:
         result = proposal.result
         people = await _people(info, sorted({p.newcomer_id for p in result.pairs} | {p.mentor_id for p in result.pairs}
                                             | {u.newcomer_id for u in result.unmatched}))
-        why = await call(proposal.explanations)
+        why = _Explanations(proposal)
         pairs = [ProposedMatch(newcomer=t.Person(model=people[p.newcomer_id]), mentor=t.Person(model=people[p.mentor_id]),
-                               score=p.score, bridging=p.bridging, explanation=why[(p.newcomer_id, p.mentor_id)])
+                               score=p.score, bridging=p.bridging, reasons=why)
                  for p in result.pairs if p.newcomer_id in people and p.mentor_id in people]
         unmatched = [UnmatchedNewcomer(newcomer=t.Person(model=people[u.newcomer_id]), reason=str(u.reason))
                      for u in result.unmatched if u.newcomer_id in people]

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import pytest
+
+from graphsvc.services import matching as svc
 from tests.api.conftest import Live
 from tests.factories import knows, person, rel
 
@@ -94,3 +97,23 @@ def test_exclusions_keep_a_mentor_out(live: Live) -> None:
     assert [s["mentor"]["key"] for s in live.data(SUGGEST, {"n": "nadia"})["mentorSuggestions"]] == ["rita"]
     live.data('mutation { setMatchingExclusion(mentor: "yusuf", newcomer: "nadia", excluded: false) { __typename } }')
     assert live.data(SUGGEST, {"n": "nadia"})["mentorSuggestions"][0]["mentor"]["key"] == "yusuf"
+
+
+def test_explanations_are_made_once_and_only_when_asked_for(live: Live, monkeypatch: pytest.MonkeyPatch) -> None:
+    more(live)
+    live.store.bulk_upsert([person("omar", "Omar Haddad", roles={"NEWCOMER"}, consent=YES)],
+                           [rel("SPEAKS", "omar", "ara", props={"level": "native"})])
+    calls: list[int] = []
+    made = svc.Proposal.explanations
+
+    def counted(self: svc.Proposal) -> dict[tuple[str, str], str]:
+        calls.append(len(self.result.pairs))
+        return made(self)
+
+    monkeypatch.setattr(svc.Proposal, "explanations", counted)
+    bare = "mutation { proposeCohortMatching { ... on CohortProposal { pairs { newcomer { key } mentor { key } } } } }"
+    assert len(live.data(bare)["proposeCohortMatching"]["pairs"]) == 2
+    assert calls == []
+    pairs = live.data(PROPOSE)["proposeCohortMatching"]["pairs"]
+    assert len(pairs) == 2 and all(p["explanation"] for p in pairs)
+    assert calls == [2]  # one call for all the pairs
