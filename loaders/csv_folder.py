@@ -94,7 +94,7 @@ def _records(path: Path, name: str) -> Iterator[tuple[int, list[str]] | Problem]
                     cells = next(reader)
                 except StopIteration:
                     return
-                if not any(c.strip() for c in cells):
+                if not "".join(cells).strip():
                     continue  # blank line
                 if len(cells) != len(header):
                     yield Problem(name, line, None, len(cells), f"has {len(cells)} cells, the header has {len(header)}")

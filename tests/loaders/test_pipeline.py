@@ -8,6 +8,9 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
+
+import pytest
 
 from graphsvc.model import Label, RelType
 from graphsvc.store import open_store
@@ -159,3 +162,28 @@ def test_a_list_where_a_label_belongs_is_a_located_problem(store: Store, tmp_pat
                       ' "relationships": [{"type": "SPEAKS", "start": "a", "end": "ara", "start_label": ["Person"]}]}', encoding="utf-8")
     report = load(store, read(bundle))
     assert [(p.file, p.row, p.column) for p in report.errors] == [("b.json#relationships", 1, "start_label")]
+
+
+def test_writing_stops_at_a_failed_batch_and_starts_nothing_after_it(store: Store, tmp_path: Path,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """Batches are written on a writer thread while the next is prepared: in order, one at a
+    time, and the first failure ends the load (the batches before it stay whole)."""
+    people = "".join(f"p{i},P{i},RESIDENT,false,,\n" for i in range(10))
+    source = folder(tmp_path, people=PEOPLE + people,
+                    knows="start,end\n" + "".join(f"p{i},p{i + 1}\n" for i in range(9)))
+    started: list[int] = []
+    write = store.write_batch
+
+    def failing(nodes: Any = (), rels: Any = ()) -> Any:
+        started.append(len(nodes) + len(rels))
+        if len(started) == 7:  # 5 node batches of 2, then the 2nd relationship batch
+            raise RuntimeError("the store went away")
+        time.sleep(0.01)
+        return write(nodes, rels)
+
+    monkeypatch.setattr(store, "write_batch", failing)
+    with pytest.raises(RuntimeError, match="went away"):
+        load(store, read(source), batch_size=2)
+    assert len(started) == 7  # nothing started after the failure
+    assert store.count_nodes(Label.PERSON) == 10
+    assert sum(len(store.relationships(Label.PERSON, f"p{i}", [RelType.KNOWS])) for i in range(10)) == 2 * 2  # 1st batch
