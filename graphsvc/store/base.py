@@ -57,6 +57,10 @@ DEFAULT_BATCH = 5000
 Outcome = Literal["created", "updated", "unchanged"]
 
 
+#: Node keys a bulk load remembers having written (for its relationships' end checks).
+_KNOWN_NODES = 2_000_000
+
+
 def _chunks(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
     iterator = iter(items)
     while chunk := list(islice(iterator, size)):
@@ -269,11 +273,21 @@ class Store(ABC):
         _check_int("batch_size", batch_size, 1, 100_000)
         total = BatchResult()
         offset = 0
+        written: set[NodeKey] = set()  # what this load wrote (up to a bound): ends known to exist
         for chunk in _chunks(nodes, batch_size):
-            self._check_unique([(n.label, n.id) for n in chunk], offset, "id")
+            keys = [(n.label, n.id) for n in chunk]
+            self._check_unique(keys, offset, "id")
             total.add(self._write_batch(chunk, [], offset, 0))
+            if len(written) < _KNOWN_NODES:
+                written.update(keys)
             offset += len(chunk)
-        offset = 0
+        total.add(self._bulk_rels(rels, batch_size, written))
+        return total
+
+    def _bulk_rels(self, rels: Iterable[Rel], batch_size: int, written: set[NodeKey], offset: int = 0) -> BatchResult:
+        """:meth:`bulk_upsert`'s relationships, one batch after the other; ``written``: nodes
+        the same load wrote (a store may use it to skip checking those ends)."""
+        total = BatchResult()
         for chunk in _chunks(rels, batch_size):
             self._check_unique(list(map(rel_key, chunk)), offset, "rel")
             total.add(self._write_batch([], chunk, 0, offset))

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import random
+from typing import Any
+
 import pytest
 
 from graphsvc.errors import DanglingRelationshipError, DuplicateIdError
 from graphsvc.model import Label, RelType
 from graphsvc.store import Store
-from tests.factories import knows, people, person, rel
+from graphsvc.store import neo4j as neo4j_store
+from tests.factories import knows, node, people, person, rel
 
 
 def test_bulk_load_counts_created_updated_unchanged(store: Store) -> None:
@@ -70,3 +74,43 @@ def test_duplicate_relationship_in_one_batch_is_refused_even_reversed(store: Sto
         store.write_batch(rels=[knows("a", "b", 0.2), knows("b", "a", 0.9)])
     assert err.value.row == 1
     assert store.relationships(Label.PERSON, "a") == []
+
+
+def test_large_windows_give_the_same_graph_and_upsert_as_batch_after_batch(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Windows of 60 relationships in batches of 5 (on Neo4j: two sessions on node-disjoint
+    blocks): every relationship once, props replaced on a second load; a window with a
+    dangling end or a pair given twice is written batch after batch, as before."""
+    monkeypatch.setattr(neo4j_store, "PARALLEL_WINDOW", 60)
+    blocks: list[int] = []
+    if isinstance(store, neo4j_store.Neo4jStore):
+        real = store._write_blocks
+        monkeypatch.setattr(store, "_write_blocks", lambda window, size: blocks.append(len(window)) or real(window, size))
+    ids = [f"p{i:02d}" for i in range(40)]
+    rng = random.Random(5)
+    pairs = sorted({tuple(sorted(rng.sample(ids, 2))) for _ in range(150)})
+    edges = [knows(a, b, round(rng.random(), 2)) for a, b in pairs]
+    speaks = [rel("SPEAKS", p, ("ara", "eng", "fra")[i % 3], props={"level": "fluent"}) for i, p in enumerate(ids)]
+    result = store.bulk_upsert(people(ids) + [node("Language", id=c) for c in ("ara", "eng", "fra")], edges + speaks,
+                               batch_size=5)
+    assert result.rels_written == len(edges) + len(speaks)
+    graph = store.project()
+    assert graph.number_of_edges() == len(edges) + len(speaks)
+    want = {(e.start, e.end): e.props["trust"] for e in edges}
+    got = {tuple(sorted((graph.nodes[u]["id"], graph.nodes[v]["id"]))): d["trust"]
+           for u, v, d in graph.edges(data=True) if d["type"] == "KNOWS"}
+    assert got == want
+    changed = [knows(e.start, e.end, 0.01) for e in edges]
+    store.bulk_upsert(rels=changed, batch_size=5)
+    assert {d["trust"] for _, _, d in store.project().edges(data=True) if d["type"] == "KNOWS"} == {0.01}
+    assert store.project().number_of_edges() == len(edges) + len(speaks)
+    bad = changed[:70] + [knows("p00", "ghost")] + changed[70:]
+    with pytest.raises(DanglingRelationshipError) as err:
+        store.bulk_upsert(rels=bad, batch_size=5)
+    assert err.value.row == 70 and err.value.value == "ghost"
+    twice = changed[:30] + [knows(changed[0].start, changed[0].end, 0.5)] + changed[30:]  # within the first window
+    store.bulk_upsert(rels=twice, batch_size=5)  # given twice in different batches: the later wins
+    assert store.get_relationship(changed[0]).props["trust"] == 0.5  # type: ignore[union-attr]
+    if isinstance(store, neo4j_store.Neo4jStore):
+        def windows(rels: list[Any]) -> list[int]:
+            return [len(rels[k:k + 60]) for k in range(0, len(rels), 60) if len(rels[k:k + 60]) >= 4 * 5]
+        assert blocks == windows(edges + speaks) + windows(changed) + [60] + windows(twice)[1:]
