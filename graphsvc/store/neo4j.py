@@ -229,8 +229,11 @@ class Neo4jStore(Store):
         if len(set(map(rel_key, window))) != len(window):
             return False
         ends = {(r.start_label, r.start) for r in window} | {(r.end_label, r.end) for r in window}
-        unknown = [key for key in ends if key not in written]
-        return not unknown or len(self.get_nodes(unknown)) == len(unknown)  # type: ignore[arg-type]
+        by_label = self._by_label(key for key in ends if key not in written)  # type: ignore[misc]
+        if not by_label:
+            return True
+        found = sum(r["found"] for r in self._read(Q.count_nodes_by_id(frozenset(by_label)), **Q.ids_params(by_label)))
+        return found == sum(map(len, by_label.values()))
 
     def _write_blocks(self, window: list[Rel], batch_size: int) -> BatchResult:
         """Nodes fall into :data:`_RANGES` ranges by hash, each relationship into the block of

@@ -75,6 +75,16 @@ RETURN '{label}' AS label, properties(n) AS props
 """)
 
 
+@cache
+def count_nodes_by_id(labels: frozenset[Label]) -> str:
+    """How many of these ids (by label, as for :func:`fetch_nodes`) are nodes: a row per label."""
+    return _union(labels, """
+UNWIND ${ids} AS id
+MATCH (n:{label} {id: id})
+RETURN count(n) AS found
+""")
+
+
 DELETE_NODE = _by_label("""
 MATCH (n:{label} {id: $id})
 DETACH DELETE n
