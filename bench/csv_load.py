@@ -18,8 +18,8 @@ work folder). Then, for each store, in fresh subprocesses, on the same rows:
   the store's raw write speed; the loader/objects ratio shows what validation costs.
 
 Reported: seconds (median of ``--repeat``), rows/s, the loader/bulk time ratio (target at
-most 1.3), loader/objects, CPU seconds (the loader's validating process included), and each
-side's peak RSS (the loader's: its own plus its validating process's; target under 1.5 GB).
+most 1.3), loader/objects, CPU seconds, and each side's peak RSS (target for the loader:
+under 1.5 GB).
 """
 
 from __future__ import annotations
@@ -134,8 +134,8 @@ def run_worker(args: argparse.Namespace) -> dict[str, Any]:
             if args.worker_backend == "neo4j":
                 store.clear()
             store.close()
-    # the loader's validating process (loaders.validate) is a child: its CPU counts, and its
-    # peak RSS is added (ru_maxrss of the children: an upper bound, see peak_rss_mib)
+    # should the loader ever start a child process, its CPU counts and its peak RSS is added
+    # (ru_maxrss of the children: an upper bound, see peak_rss_mib); today it starts none
     children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     return {"seconds": seconds, "rows": rows, "people_stored": stored,
             "peak_rss_mib": peak_rss_mib() + children, "own_peak_rss_mib": peak_rss_mib(), "children_peak_rss_mib": children,

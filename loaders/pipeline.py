@@ -1,13 +1,12 @@
 """Validate a whole source, then write it: all or nothing by default.
 
 :func:`load` reads a stream of items twice over without holding it: the first pass
-validates every item with the model (a large source in a second process, beside the
-reading: :mod:`loaders.validate`), checks ids for duplicates and relationship ends
-against the source and then the store, and spools what is valid to a temporary file
-(pickled batches, so memory stays bounded and nothing is validated twice). Only if no
-error was found (or with ``skip_invalid``) does the second pass write the spool: implied
-nodes, then nodes, then relationships, in the store's atomic batches (on a writer thread,
-while the next batch is read from the spool). A load stopped
+validates every item with the model (:mod:`loaders.validate`), checks ids for duplicates
+and relationship ends against the source and then the store, and spools what is valid to
+a temporary file (pickled batches, so memory stays bounded and nothing is validated
+twice). Only if no error was found (or with ``skip_invalid``) does the second pass write
+the spool: implied nodes, then nodes, then relationships, in the store's atomic batches
+(on a writer thread, while the next batch is read from the spool). A load stopped
 half-way (Ctrl-C, a killed process) leaves whole batches and no relationship without its
 ends; running the same load again completes it, and a load of the same data changes
 nothing (its nodes count as unchanged).
@@ -238,16 +237,14 @@ def load(
     dry_run: bool = False,
     batch_size: int = DEFAULT_BATCH,
     progress: Progress | None = None,
-    parallel: bool = True,
 ) -> LoadReport:
     """Validate every item, then (unless an error was found and ``skip_invalid`` is off,
     or ``dry_run``) write them in atomic batches. Never raises for bad input: every
-    problem is in the report, with its file, row, column and value. ``parallel``: a large
-    source is validated by a second process beside this one (:mod:`loaders.validate`)."""
+    problem is in the report, with its file, row, column and value."""
     report = LoadReport()
     state = _Validation(report, batch_size, progress)
     try:
-        for entry, outcome in validated(items, parallel=parallel):
+        for entry, outcome in validated(items):
             state.take(entry, outcome)
         if progress:
             progress("checking", report.rows)

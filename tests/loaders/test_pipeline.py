@@ -7,13 +7,11 @@ import signal
 import subprocess
 import sys
 import time
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-import loaders.validate as validate_module
 from graphsvc.model import Label, RelType
 from graphsvc.store import open_store
 from graphsvc.store.base import Store
@@ -189,34 +187,3 @@ def test_writing_stops_at_a_failed_batch_and_starts_nothing_after_it(store: Stor
     assert len(started) == 7  # nothing started after the failure
     assert store.count_nodes(Label.PERSON) == 10
     assert sum(len(store.relationships(Label.PERSON, f"p{i}", [RelType.KNOWS])) for i in range(10)) == 2 * 2  # 1st batch
-
-
-def test_a_second_validating_process_gives_the_same_report_and_store(store: Store, tmp_path: Path,
-                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
-    """Chunks of 3 items, every chunk after the first sent to a validating process: the
-    same problems in the same order, the same rejects and the same graph as validating here."""
-    people = "".join(f"p{i},P{i},RESIDENT,{'maybe' if i == 7 else 'true'},ara,\n" for i in range(12))
-    source = folder(tmp_path, people=PEOPLE + people + "p3,Twice,,,,\n",
-                    knows="start,end,trust\n" + "".join(f"p{i},p{i + 1},{1.5 if i == 4 else 0.5}\n" for i in range(11))
-                    + "p0,ghost,0.1\np0,p1,0.2\n")
-    monkeypatch.setattr(validate_module, "CHUNK", 3)
-    here = load(store, read(source), skip_invalid=True, parallel=False, dry_run=True)
-    monkeypatch.setattr(validate_module, "PARALLEL_FROM", 3)
-    monkeypatch.setattr(validate_module, "ProcessPoolExecutor", CountingPool)
-    CountingPool.submitted = 0
-    apart = load(store, read(source), skip_invalid=True, parallel=True, dry_run=True)
-    assert [p.to_dict() for p in apart.problems] == [p.to_dict() for p in here.problems]
-    assert apart.rejects == here.rejects and apart.summary() == here.summary()
-    assert len(here.errors) == 6  # consent "maybe", a duplicate id, trust 1.5, a duplicate KNOWS, the ghost, p7 (rejected)
-    written = load(store, read(source), skip_invalid=True, parallel=True)
-    assert written.created == 11 and written.rels_written == 8 + 11  # KNOWS, SPEAKS
-    assert store.get(Label.PERSON, "p3").name == "P3"
-    assert CountingPool.submitted >= 2 * 8  # the chunks after the first (12 people, 13 knows in chunks of 3), twice
-
-
-class CountingPool(ProcessPoolExecutor):
-    submitted = 0
-
-    def submit(self, *args: Any, **kwargs: Any) -> Any:
-        CountingPool.submitted += 1
-        return super().submit(*args, **kwargs)
