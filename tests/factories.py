@@ -28,11 +28,13 @@ def people(ids: Iterable[str]) -> list[Person]:
     return [person(i) for i in ids]
 
 
-def knows_graph(edges: Iterable[tuple[str, str]]) -> tuple[list[Person], list[Rel]]:
-    """People and KNOWS relationships for an edge list."""
-    edges = list(edges)
+def knows_graph(edges: Iterable[tuple[str, str]], refuse: Iterable[str] = ()) -> tuple[list[Person], list[Rel]]:
+    """People and KNOWS relationships for an edge list; everyone may be an intermediary in
+    introductions except the ``refuse`` ids."""
+    edges, refused = list(edges), set(refuse)
     ids = sorted({x for e in edges for x in e})
-    return people(ids), [knows(a, b) for a, b in edges]
+    return ([person(i, consent={"intermediary": i not in refused}) for i in ids],
+            [knows(a, b) for a, b in edges])
 
 
 def without_timestamps(n: Node) -> Node:

@@ -217,7 +217,8 @@ class Query:
         common = sorted(others(pa.model.id) & others(pb.model.id))
         return [t.Person(model=n) for n in await ctx.nodes(Label.PERSON, common)]
 
-    @strawberry.field(description="The shortest chains of acquaintances between two people, each hop with its trust.")
+    @strawberry.field(description="The shortest chains of acquaintances between two people, each hop with its trust; "
+                              "everyone inside a chain consented to appear in introductions (consent.intermediary).")
     async def connection_paths(self, info: Info, from_: Annotated[str, strawberry.argument(name="from")], to: str,
                                max_hops: int = 4, first: int = 5) -> list[ConnectionPath]:
         ctx = _ctx(info)

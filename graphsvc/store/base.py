@@ -372,7 +372,8 @@ class Store(ABC):
     def shortest_paths(self, a: str, b: str, *, max_hops: int = MAX_HOPS, limit: int = 10) -> list[list[str]]:
         """The shortest chains of acquaintances (KNOWS) from person ``a`` to ``b``, at most
         ``max_hops`` long, as lists of person ids, in lexicographic order; ``[]`` if
-        there is none within the limit."""
+        there is none within the limit. Everyone inside a chain consented to appear in
+        introductions (``consent.intermediary``); the search goes around anyone else."""
         _check_int("max_hops", max_hops, 1, MAX_HOPS)
         _check_int("limit", limit, 1, 1000)
         if a != b and (paths := self._shortest_paths(a, b, max_hops, limit)):
@@ -472,11 +473,16 @@ def _bidirectional_paths(store: Store, a: str, b: str, max_hops: int, limit: int
             return []
         members = set(frontier)
         nxt: list[str] = []
-        for row in store._expand([(Label.PERSON, u) for u in frontier], knows):
+        rows = list(store._expand([(Label.PERSON, u) for u in frontier], knows))
+        reached = {v for row in rows for u, v in ((row.start, row.end), (row.end, row.start)) if u in members and v not in dist}
+        relays = _relays(store, reached - {a, b}) | (reached & {a, b})
+        for row in rows:
             for u, v in ((row.start, row.end), (row.end, row.start)):
                 if u not in members:
                     continue
                 if v not in dist:
+                    if v not in relays:
+                        continue
                     dist[v] = depth[side] + 1
                     pred[v] = {u}
                     nxt.append(v)
@@ -488,6 +494,12 @@ def _bidirectional_paths(store: Store, a: str, b: str, max_hops: int, limit: int
         if meet:
             return _walk(a, b, meet, sides[0][1], sides[1][1], limit)
     return []
+
+
+def _relays(store: Store, ids: set[str]) -> set[str]:
+    """Which of these people consented to appear inside introduction chains."""
+    found = store._fetch([(Label.PERSON, i) for i in sorted(ids)])
+    return {key[1] for key, record in found.items() if record.get(f"consent{SEP}intermediary")}
 
 
 def _walk(a: str, b: str, meet: set[str], pred_a: dict[str, set[str]], pred_b: dict[str, set[str]], limit: int) -> list[list[str]]:

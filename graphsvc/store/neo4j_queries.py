@@ -182,6 +182,7 @@ SHORTEST_PATHS = {
     hops: f"""
 MATCH (a:Person {{id: $a}}), (b:Person {{id: $b}})
 MATCH p = allShortestPaths((a)-[:KNOWS*..{hops}]-(b))
+WHERE all(n IN nodes(p) WHERE n = a OR n = b OR n.consent__intermediary = true)
 WITH [n IN nodes(p) | n.id] AS ids
 RETURN ids
 ORDER BY ids

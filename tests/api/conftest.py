@@ -26,9 +26,11 @@ def seed(store: Store) -> None:
     store.bulk_upsert([
         person("amal", "Amal Haddad", roles={"NEWCOMER"}, consent={"directory": True, "matching": True},
                contact={"email": "amal@example.org"}, sensitive={"origin_country": "SY"}),
-        person("samir", "Samir Aziz", roles={"MENTOR"}, consent={"directory": True}, contact={"email": "samir@example.org"},
+        person("samir", "Samir Aziz", roles={"MENTOR"}, consent={"directory": True, "intermediary": True},
+               contact={"email": "samir@example.org"},
                sensitive={"faith": "none"}),
-        person("olga", "Olga Petrenko", roles={"MENTOR"}, consent={"directory": True}, contact={"email": "olga@example.org"}),
+        person("olga", "Olga Petrenko", roles={"MENTOR"}, consent={"directory": True, "intermediary": True},
+               contact={"email": "olga@example.org"}),
         person("hidden", "Hidden Person", roles={"NEWCOMER"}, contact={"email": "hidden@example.org"}),
         node(Label.MENTORSHIP, id="m1", status="active"),
         node(Label.LANGUAGE, id="ara"), node(Label.LANGUAGE, id="ukr"),

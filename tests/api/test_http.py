@@ -9,6 +9,7 @@ import httpx
 import pytest
 
 from graphsvc.api.schema import sdl
+from graphsvc.model import Label
 from tests.api.conftest import Live
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -109,6 +110,11 @@ def test_who_knows_whom(live: Live) -> None:
                                         "hops": [{"trust": 0.9}, {"trust": 0.6}, {"trust": 0.4}]}]
     assert {n["key"] for n in data["network"]["nodes"]} == {"amal", "samir", "olga"}
     assert len(data["network"]["edges"]) == 2
+    olga = live.store.get(Label.PERSON, "olga")
+    live.store.upsert(olga.model_copy(update={"consent": olga.consent.model_copy(update={"intermediary": False})}))
+    paths = '{ connectionPaths(from: "amal", to: "hidden") { length } }'
+    assert live.data(paths) == {"connectionPaths": []}  # olga no longer appears inside a chain
+    assert live.data('{ connectionPaths(from: "amal", to: "olga") { length } }') == {"connectionPaths": [{"length": 2}]}
 
 
 def test_node_lookup_by_global_id_and_pagination(live: Live) -> None:

@@ -26,6 +26,16 @@ def chain(store: Store) -> Store:
     return store
 
 
+def test_chains_go_around_people_who_refused_to_be_intermediaries(store: Store) -> None:
+    nodes, rels = knows_graph(EDGES, refuse={"e", "a"})
+    store.bulk_upsert(nodes, rels)
+    assert store.shortest_paths("a", "c") == [["a", "b", "c"]]  # not via e; a is an end, not inside
+    assert store.shortest_paths("e", "d") == [["e", "c", "d"]]
+    nodes, rels = knows_graph(EDGES, refuse={"b", "e"})
+    store.bulk_upsert(nodes, rels)  # both ways from a to c now pass someone who refused
+    assert store.shortest_paths("a", "d") == [] and store.shortest_paths("a", "b") == [["a", "b"]]
+
+
 def test_shortest_paths_hand_checked(chain: Store) -> None:
     assert chain.shortest_paths("a", "c") == [["a", "b", "c"], ["a", "e", "c"]]
     assert chain.shortest_paths("d", "a") == [["d", "c", "b", "a"], ["d", "c", "e", "a"]]
@@ -74,16 +84,22 @@ edge_lists = st.lists(
 )
 
 
-@given(edges=edge_lists, pair=st.tuples(st.integers(0, 11), st.integers(0, 11)))
-def test_shortest_paths_agree_with_networkx(store: Store, edges: list[tuple[int, int]], pair: tuple[int, int]) -> None:
+@given(edges=edge_lists, pair=st.tuples(st.integers(0, 11), st.integers(0, 11)),
+       refuse=st.sets(st.integers(0, 11), max_size=4))
+def test_shortest_paths_agree_with_networkx(store: Store, edges: list[tuple[int, int]], pair: tuple[int, int],
+                                            refuse: set[int]) -> None:
+    """Against NetworkX on the graph without the people who refused to be intermediaries
+    (the two ends stay, whatever they chose)."""
     store.clear()
     named = [(f"v{u:02d}", f"v{v:02d}") for u, v in edges]
-    nodes, rels = knows_graph(named)
+    refused = {f"v{i:02d}" for i in refuse}
+    nodes, rels = knows_graph(named, refuse=refused)
     store.bulk_upsert(nodes, {r.key: r for r in rels}.values())
-    G = nx.Graph(named)
     a, b = f"v{pair[0]:02d}", f"v{pair[1]:02d}"
+    G = nx.Graph(named)
     if a not in G or b not in G:
         return
+    G.remove_nodes_from(refused - {a, b})
     try:
         expected = sorted(nx.all_shortest_paths(G, a, b))
     except nx.NetworkXNoPath:
