@@ -1,15 +1,15 @@
 """Validate a whole source, then write it: all or nothing by default.
 
 :func:`load` reads a stream of items twice over without holding it: the first pass
-validates every item with the model (:mod:`loaders.validate`), checks ids for duplicates
-and relationship ends against the source and then the store, and spools what is valid to
-a temporary file (pickled batches, so memory stays bounded and nothing is validated
-twice). Only if no error was found (or with ``skip_invalid``) does the second pass write
-the spool: implied nodes, then nodes, then relationships, in the store's atomic batches
-(on a writer thread, while the next batch is read from the spool). A load stopped
-half-way (Ctrl-C, a killed process) leaves whole batches and no relationship without its
-ends; running the same load again completes it, and a load of the same data changes
-nothing (its nodes count as unchanged).
+validates every item with the model, checks ids for duplicates and relationship ends
+against the source and then the store, and spools what is valid to a temporary file
+(pickled batches, so memory stays bounded and nothing is validated twice). Only if no
+error was found (or with ``skip_invalid``) does the second pass write the spool: implied
+nodes, then nodes, then relationships, in the store's atomic batches (on a writer thread,
+while the next batch is read from the spool). A load stopped half-way (Ctrl-C, a killed
+process) leaves whole batches and no relationship without its ends; running the same load
+again completes it, and a load of the same data changes nothing (its nodes count as
+unchanged).
 """
 
 from __future__ import annotations
@@ -23,11 +23,11 @@ from functools import partial
 from itertools import chain
 from typing import IO, Any
 
-from graphsvc.model import Label, Node, Rel, RelType
+from graphsvc.errors import GraphsvcError
+from graphsvc.model import Label, Node, Rel, RelType, parse_node, parse_rel
 from graphsvc.store.base import DEFAULT_BATCH, Store
 from graphsvc.store.types import BatchResult
 from loaders.items import Item, Problem, Severity
-from loaders.validate import Outcome, PackedRel, validated
 
 NodeKey = tuple[Label, str]
 Where = tuple[str, int | None]
@@ -130,8 +130,7 @@ class _Validation:
             if item is not None:
                 self.report.rejects.append({"file": item.file, "row": item.row, "reason": problem.reason, "column": problem.column, "data": item.record})
 
-    def take(self, entry: Item | Problem, outcome: Outcome | None) -> None:
-        """Book one entry and its validation outcome (see :func:`loaders.validate.validated`)."""
+    def take(self, entry: Item | Problem) -> None:
         if isinstance(entry, Problem):
             if entry.severity is Severity.ERROR:
                 self.reject(None, entry)
@@ -141,14 +140,13 @@ class _Validation:
         self.report.rows += 1
         if self.progress and self.report.rows % 10_000 == 0:
             self.progress("validating", self.report.rows)
-        ok, value = outcome  # type: ignore[misc]
-        if not ok:
-            field, bad, message = value
-            self.reject(entry, Problem(entry.file, entry.row, field, bad, message))
-        elif entry.is_node:
-            self._node(entry, value)
-        else:
-            self._rel(entry, value)
+        try:
+            if entry.is_node:
+                self._node(entry, parse_node(entry.kind, entry.data, row=entry.row))
+            else:
+                self._rel(entry, parse_rel(entry.data, row=entry.row))
+        except GraphsvcError as exc:
+            self.reject(entry, Problem(entry.file, entry.row, exc.field, exc.value, exc.message))
 
     def _node(self, item: Item, node: Node) -> None:
         key = (node.label, node.id)
@@ -161,16 +159,15 @@ class _Validation:
         self.node_rows[key] = (item.file, item.row)
         self.nodes.add(node)
 
-    def _rel(self, item: Item, rel: PackedRel) -> None:
-        type, start, end, start_label, end_label, _ = rel
-        digest = hash((type, start_label, start, end_label, end))
+    def _rel(self, item: Item, rel: Rel) -> None:
+        digest = hash(rel.key)
         if (first := self.rel_rows.get(digest)) is not None:
-            self.reject(item, Problem(item.file, item.row, "end", end, f"duplicate: this {type} from {start!r} to {end!r} is already on row {first[1]} of {first[0]}"))
+            self.reject(item, Problem(item.file, item.row, "end", rel.end, f"duplicate: this {rel.type} from {rel.start!r} to {rel.end!r} is already on row {first[1]} of {first[0]}"))
             return
         self.rel_rows[digest] = (item.file, item.row)
-        for key in ((_LABELS[start_label], start), (_LABELS[end_label], end)):
-            self.wanted.setdefault(key, (item.file, item.row))
-        self.rels.add((*rel, item.file, item.row))
+        for key in ((rel.start_label, rel.start), (rel.end_label, rel.end)):
+            self.wanted.setdefault(key, (item.file, item.row))  # type: ignore[arg-type]
+        self.rels.add(_pack(rel, item.file, item.row))
 
     def check_ends(self, store: Store) -> None:
         """Ends that are neither nodes of the source nor in the store are errors; implied
@@ -206,12 +203,17 @@ class _Validation:
         self.rels.close()
 
 
-#: A spooled relationship: :data:`loaders.validate.PackedRel` and its file and row; pickling
-#: and rebuilding these is about half the cost of pickling the model objects.
+#: A spooled relationship: (type, start, end, start label, end label, props, file, row), plain
+#: values; pickling and rebuilding these is about half the cost of pickling the model objects.
 Packed = tuple[str, str, str, str, str, dict[str, Any], str, int | None]
 _REL_FIELDS = frozenset(Rel.model_fields)
 _TYPES = {t.value: t for t in RelType}
 _LABELS = {label.value: label for label in Label}
+
+
+def _pack(rel: Rel, file: str, row: int | None) -> Packed:
+    return (rel.type.value, rel.start, rel.end, rel.start_label.value, rel.end_label.value,  # type: ignore[union-attr]
+            rel.props, file, row)
 
 
 def _unpack(packed: Packed) -> Rel:
@@ -244,8 +246,8 @@ def load(
     report = LoadReport()
     state = _Validation(report, batch_size, progress)
     try:
-        for entry, outcome in validated(items):
-            state.take(entry, outcome)
+        for entry in items:
+            state.take(entry)
         if progress:
             progress("checking", report.rows)
         state.check_ends(store)
@@ -292,32 +294,31 @@ def _write(store: Store, state: _Validation, batch_size: int, progress: Progress
         if progress:
             progress("writing relationships", done)
 
-    for _ in _write_behind(store, chain(implied(), nodes(), rels())):
-        report.batches += 1
-        report.written = True
+    _write_behind(store, chain(implied(), nodes(), rels()), report)
 
 
 #: A batch to write: nodes, relationships, and what to do with the store's result.
 _Job = tuple[Sequence[Node], Sequence[Rel], Callable[[BatchResult], None]]
 
 
-def _write_behind(store: Store, jobs: Iterator[_Job]) -> Iterator[BatchResult]:
+def _write_behind(store: Store, jobs: Iterator[_Job], report: LoadReport) -> None:
     """Write the jobs' batches in order on one writer thread, while this thread prepares the
     next batch (reads the spool, rebuilds the objects): the store's wait (SQLite's engine,
     Neo4j's server) overlaps with Python work. A batch is written only after the one before
     it succeeded; on an error or an interrupt, the batch being written is finished whole and
-    nothing after it is started. Yields each written batch's result, after its job's callback."""
+    nothing after it is started. Each written batch is counted, then its job's callback runs."""
+
+    def finish(future: Future[BatchResult], after: Callable[[BatchResult], None]) -> None:
+        result = future.result()
+        report.batches += 1
+        report.written = True
+        after(result)
+
     with ThreadPoolExecutor(1, thread_name_prefix="graphsvc-load-writer") as writer:
         pending: tuple[Future[BatchResult], Callable[[BatchResult], None]] | None = None
         for nodes, rels, after in jobs:  # getting the next job overlaps with the pending write
             if pending is not None:
-                result = pending[0].result()
-                pending[1](result)
-                yield result
-                pending = None
-            if nodes or rels:
-                pending = (writer.submit(store.write_batch, nodes, rels), after)
+                finish(*pending)
+            pending = (writer.submit(store.write_batch, nodes, rels), after) if nodes or rels else None
         if pending is not None:
-            result = pending[0].result()
-            pending[1](result)
-            yield result
+            finish(*pending)

@@ -38,6 +38,7 @@ from graphsvc.analysis import (
     score_pairs,
     suggest,
 )
+from graphsvc.analysis.eligibility import available_mentors
 from graphsvc.analysis.matching import MatchingResult, UnmatchedReason, match_cohort
 from graphsvc.errors import ConflictError, InvalidInputError, NotFoundError
 from graphsvc.model import (
@@ -267,8 +268,9 @@ def _hidden_pairs(index: MatchingIndex, profile: ProgramProfile, excl: Sequence[
     candidate graph lacks, as (rows, columns, scores, bridging); ``None`` if there are none."""
     short = [u.newcomer_id for u in result.unmatched if u.reason is not UnmatchedReason.NO_ELIGIBLE_MENTOR]
     used = Counter(p.mentor_id for p in result.pairs)
-    consent = dict(zip(index.mentor_ids, index.mentor_consent.tolist(), strict=True))
-    free = [j for j, m in enumerate(pairs.mentor_ids) if pairs.remaining[j] > used.get(m, 0) and consent.get(m)]
+    # the columns are the index's mentors (score_pairs without mentor_ids): consent and places
+    available = available_mentors(index)
+    free = [j for j, m in enumerate(pairs.mentor_ids) if available[j] and pairs.remaining[j] > used.get(m, 0)]
     if not short or not free:
         return None
     extra = score_pairs(index, short, profile, mentor_ids=[pairs.mentor_ids[j] for j in free], exclusions=excl)
