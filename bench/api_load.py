@@ -38,11 +38,17 @@ import unicodedata
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from bench.bulk_load import RESULTS_DIR, ROOT, git_head, machine, peak_rss_kib
+from bench.bulk_load import (
+    RESULTS_DIR,
+    ROOT,
+    git_head,
+    machine,
+    peak_rss_kib,
+    write_results,
+)
 from tests.support import Counting, free_port
 
 
@@ -1044,10 +1050,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                       "API servers ran different code; run again")
     console.print(f"total bench wall time {time.perf_counter() - started:.0f} s")
     if not args.no_json:
-        RESULTS_DIR.mkdir(parents=True, exist_ok=True)
-        path = RESULTS_DIR / f"api_load-{datetime.now().strftime('%Y%m%d-%H%M%S')}.json"
-        path.write_text(json.dumps({"machine": info, "params": vars(args), "targets": TARGETS, "generation": generation,
-                                    "counts": graph.counts, "results": results}, indent=2, default=str))
+        path = write_results("api_load", {"machine": info, "params": vars(args), "targets": TARGETS,
+                                          "generation": generation, "counts": graph.counts, "results": results})
         console.print(f"wrote {path.relative_to(ROOT)}")
     if failed:
         console.print("[bold red]FAILED[/]: see above")

@@ -275,6 +275,14 @@ def source_changes(info: dict[str, Any], runs: list[dict[str, Any]]) -> list[str
     return sorted(changed)
 
 
+def write_results(name: str, out: dict[str, Any], *, indent: int = 2) -> Path:
+    """Write ``bench/results/<name>-<timestamp>.json`` (the folder made if need be)."""
+    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
+    path = RESULTS_DIR / f"{name}-{datetime.now():%Y%m%d-%H%M%S}.json"
+    path.write_text(json.dumps(out, indent=indent, default=str))
+    return path
+
+
 def git_head() -> str:
     try:
         out = subprocess.run(check=False, args=["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True, timeout=10)
@@ -863,14 +871,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         console.print(f"generation of the model objects (untimed, once): {generation['generation']['total_s']:.1f} s")
     console.print(f"total bench wall time {time.perf_counter() - started:.0f} s")
     if not args.no_json:
-        RESULTS_DIR.mkdir(parents=True, exist_ok=True)
-        path = RESULTS_DIR / f"bulk_load-{datetime.now().strftime('%Y%m%d-%H%M%S')}.json"
         params = {k: v for k, v in vars(args).items() if not k.startswith("worker") and k != "data"}
-        path.write_text(json.dumps(
-            {"machine": info, "params": params, "repeats": repeats, "generation": generation,
-             "summaries": summaries, "runs": runs},
-            indent=2, default=str,
-        ))
+        path = write_results("bulk_load", {"machine": info, "params": params, "repeats": repeats,
+                                           "generation": generation, "summaries": summaries, "runs": runs})
         console.print(f"wrote {path.relative_to(ROOT)}")
     failed = any(r.get("error") for r in runs)
     return 1 if failed else 0

@@ -33,7 +33,6 @@ The JSON goes to ``bench/results/cohort-<timestamp>.json``.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import statistics
 import time
@@ -43,7 +42,7 @@ from typing import Any
 import networkx as nx
 import numpy as np
 
-from bench.bulk_load import RESULTS_DIR, git_head, machine
+from bench.bulk_load import git_head, machine, write_results
 from bench.matching import TARGET_S, describe_lap, reference_lap
 from graphsvc.analysis import MatchingIndex, PairScores, ProgramProfile, score_pairs
 from graphsvc.analysis.features import SLOTS
@@ -292,9 +291,7 @@ def main(argv: list[str] | None = None) -> int:
     out = run(args)
     report(out)
     if not args.no_json:
-        RESULTS_DIR.mkdir(parents=True, exist_ok=True)
-        path = RESULTS_DIR / f"cohort-{datetime.now():%Y%m%d-%H%M%S}.json"
-        path.write_text(json.dumps(out, indent=2, default=str))
+        path = write_results("cohort", out)
         print(f"wrote {path}")
     ok = out["reference"]["same_as_batched"] and out.get("reference_lap", {}).get("agree", True)
     return 0 if ok else 1

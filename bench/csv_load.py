@@ -35,11 +35,16 @@ import sys
 import tempfile
 import time
 from collections.abc import Sequence
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from bench.bulk_load import RESULTS_DIR, ROOT, generate, git_head, machine
+from bench.bulk_load import (
+    ROOT,
+    generate,
+    git_head,
+    machine,
+    write_results,
+)
 
 RATIO_TARGET = 1.3
 RSS_TARGET_MIB = 1536
@@ -197,9 +202,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                       f"{r['ratio_objects']:.2f}", f"{r['loader_peak_rss_mib']:,.0f}",
                       "met" if met else f"NOT met (ratio ≤ {RATIO_TARGET}, RSS < {RSS_TARGET_MIB} MiB)")
     console.print(table)
-    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
-    out = RESULTS_DIR / f"csv_load-{datetime.now():%Y%m%d-%H%M%S}.json"
-    out.write_text(json.dumps({"machine": machine(), "git": git_head(), "args": vars(args), "prepare": prep, "results": results}, indent=1))
+    out = write_results("csv_load", {"machine": machine(), "git": git_head(), "args": vars(args), "prepare": prep,
+                                     "results": results}, indent=1)
     console.print(f"wrote {out}")
     return 0
 

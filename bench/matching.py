@@ -31,7 +31,6 @@ The JSON goes to ``bench/results/matching-<timestamp>.json``.
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
 import time
 from datetime import datetime
@@ -45,7 +44,7 @@ from scipy.sparse.csgraph import (
     min_weight_full_bipartite_matching,
 )
 
-from bench.bulk_load import RESULTS_DIR, git_head, machine
+from bench.bulk_load import git_head, machine, write_results
 from graphsvc.analysis.matching import MatchingResult, match_cohort
 
 TARGET_S = 2.0
@@ -201,9 +200,7 @@ def main(argv: list[str] | None = None) -> int:
     out = run(args)
     report(out)
     if not args.no_json:
-        RESULTS_DIR.mkdir(parents=True, exist_ok=True)
-        path = RESULTS_DIR / f"matching-{datetime.now():%Y%m%d-%H%M%S}.json"
-        path.write_text(json.dumps(out, indent=2, default=str))
+        path = write_results("matching", out)
         print(f"wrote {path}")
     agree = all(out[k]["agree"] for k in ("reference_lap", "reference_lp") if k in out)
     return 0 if agree else 1

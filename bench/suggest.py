@@ -23,17 +23,15 @@ does not hold exactly that community). Then, per store:
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import statistics
 import sys
 import time
 from collections.abc import Sequence
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from bench.bulk_load import RESULTS_DIR, ROOT, git_head, machine
+from bench.bulk_load import ROOT, git_head, machine, write_results
 
 QUERY = """query($n: String!, $k: Int!) { mentorSuggestions(newcomer: $n, first: $k) {
   score explanation mentor { key name } contributions { factor contribution } } }"""
@@ -179,9 +177,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                       f"{r['baseline_store_get']['p50_ms']:.2f}",
                       "met" if met else "NOT met (analysis p95 < 10 ms, API p95 < 50 ms)")
     console.print(table)
-    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
-    path = RESULTS_DIR / f"suggest-{datetime.now():%Y%m%d-%H%M%S}.json"
-    path.write_text(json.dumps({"machine": machine(), "git": git_head(), "args": vars(args), "results": results}, indent=1))
+    path = write_results("suggest", {"machine": machine(), "git": git_head(), "args": vars(args), "results": results}, indent=1)
     console.print(f"wrote {path}")
     return 0
 
