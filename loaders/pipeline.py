@@ -26,7 +26,7 @@ from typing import IO, Any
 from graphsvc.errors import GraphsvcError
 from graphsvc.model import Label, Node, Rel, RelType, parse_node, parse_rel
 from graphsvc.store.base import DEFAULT_BATCH, Store
-from graphsvc.store.types import BatchResult
+from graphsvc.store.types import BatchResult, LoadMemory
 from loaders.items import Item, Problem, Severity
 
 NodeKey = tuple[Label, str]
@@ -306,7 +306,9 @@ def _write_behind(store: Store, jobs: Iterator[_Job], report: LoadReport) -> Non
     next batch (reads the spool, rebuilds the objects): the store's wait (SQLite's engine,
     Neo4j's server) overlaps with Python work. A batch is written only after the one before
     it succeeded; on an error or an interrupt, the batch being written is finished whole and
-    nothing after it is started. Each written batch is counted, then its job's callback runs."""
+    nothing after it is started. Each written batch is counted, then its job's callback runs.
+    The batches share one :class:`LoadMemory` (what the load wrote and created)."""
+    memory = LoadMemory()
 
     def finish(future: Future[BatchResult], after: Callable[[BatchResult], None]) -> None:
         result = future.result()
@@ -319,6 +321,6 @@ def _write_behind(store: Store, jobs: Iterator[_Job], report: LoadReport) -> Non
         for nodes, rels, after in jobs:  # getting the next job overlaps with the pending write
             if pending is not None:
                 finish(*pending)
-            pending = (writer.submit(store.write_batch, nodes, rels), after) if nodes or rels else None
+            pending = (writer.submit(store.write_batch, nodes, rels, memory=memory), after) if nodes or rels else None
         if pending is not None:
             finish(*pending)

@@ -38,6 +38,7 @@ from graphsvc.settings import Settings
 from graphsvc.store.types import (
     BatchResult,
     ErasureReport,
+    LoadMemory,
     NodeFilter,
     NodeKey,
     Order,
@@ -55,10 +56,6 @@ MAX_PAGE = 1000
 DEFAULT_BATCH = 5000
 
 Outcome = Literal["created", "updated", "unchanged"]
-
-
-#: Node keys a bulk load remembers having written (for its relationships' end checks).
-_KNOWN_NODES = 2_000_000
 
 
 def _chunks(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
@@ -119,8 +116,9 @@ class Store(ABC):
     # ------------------------------------------------------------------ primitives
 
     @abstractmethod
-    def _write_batch(self, nodes: Sequence[Node], rels: Sequence[Rel], row_offset: int, rel_offset: int) -> BatchResult:
-        """Upsert nodes, then relationships, in one transaction: all or nothing.
+    def _write_batch(self, nodes: Sequence[Node], rels: Sequence[Rel], row_offset: int, rel_offset: int, memory: LoadMemory | None = None) -> BatchResult:
+        """Upsert nodes, then relationships, in one transaction: all or nothing. ``memory``:
+        the bulk load this batch belongs to, if any (a store may use and update it).
 
         Raises :class:`DanglingRelationshipError` naming the first relationship whose end
         exists neither in the batch nor the store (row counted with ``rel_offset``).
@@ -273,32 +271,35 @@ class Store(ABC):
         _check_int("batch_size", batch_size, 1, 100_000)
         total = BatchResult()
         offset = 0
-        written: set[NodeKey] = set()  # what this load wrote (up to a bound): ends known to exist
+        memory = LoadMemory()
         for chunk in _chunks(nodes, batch_size):
             keys = [(n.label, n.id) for n in chunk]
             self._check_unique(keys, offset, "id")
-            total.add(self._write_batch(chunk, [], offset, 0))
-            if len(written) < _KNOWN_NODES:
-                written.update(keys)
+            total.add(self._write_batch(chunk, [], offset, 0, memory))
+            memory.remember(keys)
             offset += len(chunk)
-        total.add(self._bulk_rels(rels, batch_size, written))
+        total.add(self._bulk_rels(rels, batch_size, memory))
         return total
 
-    def _bulk_rels(self, rels: Iterable[Rel], batch_size: int, written: set[NodeKey], offset: int = 0) -> BatchResult:
-        """:meth:`bulk_upsert`'s relationships, one batch after the other; ``written``: nodes
-        the same load wrote (a store may use it to skip checking those ends)."""
+    def _bulk_rels(self, rels: Iterable[Rel], batch_size: int, memory: LoadMemory, offset: int = 0) -> BatchResult:
+        """:meth:`bulk_upsert`'s relationships, one batch after the other."""
         total = BatchResult()
         for chunk in _chunks(rels, batch_size):
             self._check_unique(list(map(rel_key, chunk)), offset, "rel")
-            total.add(self._write_batch([], chunk, 0, offset))
+            total.add(self._write_batch([], chunk, 0, offset, memory))
             offset += len(chunk)
         return total
 
-    def write_batch(self, nodes: Sequence[Node] = (), rels: Sequence[Rel] = ()) -> BatchResult:
-        """One atomic batch of nodes and the relationships among them and the store."""
-        self._check_unique([(n.label, n.id) for n in nodes], 0, "id")
+    def write_batch(self, nodes: Sequence[Node] = (), rels: Sequence[Rel] = (), *, memory: LoadMemory | None = None) -> BatchResult:
+        """One atomic batch of nodes and the relationships among them and the store.
+        ``memory``: one per load of several batches, given to each (see :class:`LoadMemory`)."""
+        keys = [(n.label, n.id) for n in nodes]
+        self._check_unique(keys, 0, "id")
         self._check_unique([r.key for r in rels], 0, "rel")
-        return self._write_batch(list(nodes), list(rels), 0, 0)
+        result = self._write_batch(list(nodes), list(rels), 0, 0, memory)
+        if memory is not None:
+            memory.remember(keys)
+        return result
 
     @staticmethod
     def _check_unique(keys: Sequence[tuple[Any, ...]], offset: int, field: str) -> None:

@@ -45,7 +45,8 @@ WITH n, row, created, updated,
 SET n = row{.*, created_at: coalesce(created, $now), updated_at: CASE WHEN same THEN updated ELSE $now END}
 RETURN sum(CASE WHEN created IS NULL THEN 1 ELSE 0 END) AS created,
        sum(CASE WHEN same THEN 1 ELSE 0 END) AS unchanged,
-       count(*) AS total
+       count(*) AS total,
+       collect(CASE WHEN created IS NULL THEN row.id END) AS new_ids
 """)
 
 
@@ -100,7 +101,18 @@ SET r = row.props
 RETURN count(*) AS written
 """)
 
-# Run only when UPSERT_RELS wrote fewer rows than it was given: which row dangles?
+# For relationships known to be new (an end was created by the same load, which has not
+# written this relationship before): no MERGE, which reads the ends' relationships first.
+CREATE_RELS = _by_shape("""
+UNWIND $rows AS row
+MATCH (a:{start} {id: row.start})
+MATCH (b:{end} {id: row.end})
+CREATE (a)-[r:{type}]->(b)
+SET r = row.props
+RETURN count(*) AS written
+""")
+
+# Run only when UPSERT_RELS or CREATE_RELS wrote fewer rows than it was given: which row dangles?
 FIND_DANGLING = _by_shape("""
 UNWIND $rows AS row
 OPTIONAL MATCH (a:{start} {id: row.start})

@@ -39,6 +39,7 @@ from graphsvc.store.base import Store
 from graphsvc.store.types import (
     BatchResult,
     ErasureReport,
+    LoadMemory,
     NodeFilter,
     NodeKey,
     Order,
@@ -215,7 +216,7 @@ class SqliteStore(Store):
 
     # ------------------------------------------------------------------ writes
 
-    def _write_batch(self, nodes: Sequence[Node], rels: Sequence[Rel], row_offset: int, rel_offset: int) -> BatchResult:
+    def _write_batch(self, nodes: Sequence[Node], rels: Sequence[Rel], row_offset: int, rel_offset: int, memory: LoadMemory | None = None) -> BatchResult:
         result = BatchResult(batches=1)
         now = _now()
         with self._transaction() as conn:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, NamedTuple
@@ -114,6 +115,24 @@ class BatchResult:
         self.unchanged += other.unchanged
         self.rels_written += other.rels_written
         self.batches += other.batches
+
+
+@dataclass
+class LoadMemory:
+    """What a bulk load remembers from one batch to the next, to skip work the store would
+    otherwise repeat: the nodes it wrote (ends known to exist) and, where the store reports
+    them, the nodes it created. A relationship with a newly created end cannot be in the
+    store yet, unless this load wrote it: ``rels`` holds the hashes of the relationship
+    keys a store wrote on that assumption (a hash collision only costs the fast path)."""
+
+    written: set[NodeKey] = field(default_factory=set)
+    created: set[NodeKey] = field(default_factory=set)
+    rels: set[int] = field(default_factory=set)
+    limit: int = 2_000_000  # the most keys remembered in each set; past it, the general path
+
+    def remember(self, keys: Iterable[NodeKey]) -> None:
+        if len(self.written) < self.limit:
+            self.written.update(keys)
 
 
 @dataclass(frozen=True)

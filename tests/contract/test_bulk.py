@@ -11,6 +11,7 @@ from graphsvc.errors import DanglingRelationshipError, DuplicateIdError
 from graphsvc.model import Label, RelType
 from graphsvc.store import Store
 from graphsvc.store import neo4j as neo4j_store
+from graphsvc.store.types import LoadMemory
 from tests.factories import knows, node, people, person, rel
 
 
@@ -84,7 +85,7 @@ def test_large_windows_give_the_same_graph_and_upsert_as_batch_after_batch(store
     blocks: list[int] = []
     if isinstance(store, neo4j_store.Neo4jStore):
         real = store._write_blocks
-        monkeypatch.setattr(store, "_write_blocks", lambda window, size: blocks.append(len(window)) or real(window, size))
+        monkeypatch.setattr(store, "_write_blocks", lambda parts, size, memory: blocks.append(sum(map(len, parts))) or real(parts, size, memory))
     ids = [f"p{i:02d}" for i in range(40)]
     rng = random.Random(5)
     pairs = sorted({tuple(sorted(rng.sample(ids, 2))) for _ in range(150)})
@@ -114,3 +115,38 @@ def test_large_windows_give_the_same_graph_and_upsert_as_batch_after_batch(store
         def windows(rels: list[Any]) -> list[int]:
             return [len(rels[k:k + 60]) for k in range(0, len(rels), 60) if len(rels[k:k + 60]) >= 4 * 5]
         assert blocks == windows(edges + speaks) + windows(changed) + [60] + windows(twice)[1:]
+
+
+@pytest.mark.parametrize("window", [60, 100_000])
+def test_a_load_that_creates_nodes_connects_each_pair_once(store: Store, monkeypatch: pytest.MonkeyPatch, window: int) -> None:
+    """Relationships to nodes the same load created (on Neo4j written without MERGE) next to
+    relationships among nodes that were there before: a pair given again in a later batch or
+    window, reversed or not, is still one relationship, with the later props."""
+    monkeypatch.setattr(neo4j_store, "PARALLEL_WINDOW", window)
+    old = [f"o{i:02d}" for i in range(10)]
+    store.bulk_upsert(people(old), [knows(old[i], old[i + 1], 0.3) for i in range(9)])
+    new = [f"n{i:02d}" for i in range(30)]
+    rng = random.Random(11)
+    pairs = sorted({tuple(sorted(rng.sample(old + new, 2))) for _ in range(120)} | {("o00", "o01"), ("n00", "o00")})
+    edges = [knows(a, b, 0.5) for a, b in pairs]
+    again = [knows("o01", "o00", 0.7), knows("o00", "n00", 0.8), knows(edges[3].end, edges[3].start, 0.9)]
+    result = store.bulk_upsert(people(old + new), edges + again, batch_size=5)
+    assert result.created == len(new) and result.rels_written == len(edges) + len(again)
+    want = {(f"o{i:02d}", f"o{i + 1:02d}"): 0.3 for i in range(9)} | {pair: 0.5 for pair in pairs}
+    want |= {("o00", "o01"): 0.7, ("n00", "o00"): 0.8, (edges[3].start, edges[3].end): 0.9}
+    graph = store.project()
+    got = [(tuple(sorted((graph.nodes[u]["id"], graph.nodes[v]["id"]))), d["trust"]) for u, v, d in graph.edges(data=True)]
+    assert len(got) == len(want) and dict(got) == want
+    assert len(store.relationships(Label.PERSON, "o00", [RelType.KNOWS])) == len({p for p in want if "o00" in p})
+
+
+def test_batches_of_one_load_share_what_it_created(store: Store) -> None:
+    """write_batch with one LoadMemory per load (as the loaders do): a node created in one
+    batch, connected in two later ones, the second time reversed, is connected once."""
+    memory = LoadMemory()
+    store.write_batch([person("a"), person("b")], [knows("a", "b", 0.1)], memory=memory)
+    store.write_batch([person("c")], [knows("a", "c", 0.2)], memory=memory)
+    store.write_batch([], [knows("c", "a", 0.4), knows("b", "a", 0.5)], memory=memory)
+    assert {(r.start, r.end, r.props["trust"]) for r in store.relationships(Label.PERSON, "a")} == {("a", "b", 0.5), ("a", "c", 0.4)}
+    store.write_batch([person("a", "Again")], [knows("a", "c", 0.6)], memory=LoadMemory())  # a new load
+    assert len(store.relationships(Label.PERSON, "a")) == 2
