@@ -9,12 +9,14 @@ at this boundary.
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import asdict
 from datetime import UTC, datetime
+from operator import attrgetter, itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -35,7 +37,7 @@ from graphsvc.model import Label, Node, Rel, RelType, name_key, to_record
 from graphsvc.model.relationships import rel_key
 from graphsvc.settings import Settings
 from graphsvc.store import neo4j_queries as Q
-from graphsvc.store.base import Store, _chunks
+from graphsvc.store.base import DEFAULT_BATCH, Store, _chunks
 from graphsvc.store.types import (
     BatchResult,
     ErasureReport,
@@ -106,6 +108,7 @@ class Neo4jStore(Store):
         self._database = database
         self._uri = uri
         self._schema_dir = schema_dir
+        self._pinned = threading.local()  # a session a thread's bulk writes go through
 
     @classmethod
     def from_uri(cls, uri: str, settings: Settings) -> Neo4jStore:
@@ -156,8 +159,27 @@ class Neo4jStore(Store):
         raise AssertionError("unreachable")
 
     def _write(self, work: Any, *args: Any) -> Any:
+        pinned = getattr(self._pinned, "session", None)
+        if pinned is not None:
+            with _translated():
+                return pinned.execute_write(work, *args)
         with _translated(), self._session() as session:
             return session.execute_write(work, *args)
+
+    @contextmanager
+    def _pinned_session(self) -> Iterator[None]:
+        """This thread's writes (:meth:`_write`) in one session until the end of the block:
+        a bulk load's batches, one after the other, without a session (and a connection
+        taken from the pool) for each."""
+        if getattr(self._pinned, "session", None) is not None:
+            yield
+            return
+        with _translated(), self._session() as session:
+            self._pinned.session = session
+            try:
+                yield
+            finally:
+                self._pinned.session = None
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -210,6 +232,10 @@ class Neo4jStore(Store):
 
     # ------------------------------------------------------------------ writes
 
+    def bulk_upsert(self, nodes: Iterable[Node] = (), rels: Iterable[Rel] = (), *, batch_size: int = DEFAULT_BATCH) -> BatchResult:
+        with self._pinned_session():
+            return super().bulk_upsert(nodes, rels, batch_size=batch_size)
+
     def _bulk_rels(self, rels: Iterable[Rel], batch_size: int, memory: LoadMemory, offset: int = 0) -> BatchResult:
         """Relationships a window of :data:`PARALLEL_WINDOW` at a time, each window written by
         two sessions at once on node-disjoint blocks (:meth:`_write_blocks`): the server
@@ -243,8 +269,12 @@ class Neo4jStore(Store):
     def _blocks_apply(self, window: list[Rel], written: set[NodeKey]) -> bool:
         if len(set(map(rel_key, window))) != len(window):
             return False
-        ends = {(r.start_label, r.start) for r in window} | {(r.end_label, r.end) for r in window}
-        by_label = self._by_label(key for key in ends if key not in written)  # type: ignore[misc]
+        starts = zip(map(attrgetter("start_label"), window), map(attrgetter("start"), window))
+        ends = zip(map(attrgetter("end_label"), window), map(attrgetter("end"), window))
+        if written.issuperset(starts) and written.issuperset(ends):  # at C speed: the common case
+            return True
+        keys = {(r.start_label, r.start) for r in window} | {(r.end_label, r.end) for r in window}
+        by_label = self._by_label(key for key in keys if key not in written)  # type: ignore[misc]
         if not by_label:
             return True
         found = sum(r["found"] for r in self._read(Q.count_nodes_by_id(frozenset(by_label)), **Q.ids_params(by_label)))
@@ -268,8 +298,9 @@ class Neo4jStore(Store):
 
         def write(block: list[Rel]) -> BatchResult:
             done = BatchResult()
-            for start in range(0, len(block), batch_size):
-                done.add(self._write_batch([], block[start : start + batch_size], 0, 0, memory))
+            with self._pinned_session():
+                for start in range(0, len(block), batch_size):
+                    done.add(self._write_batch([], block[start : start + batch_size], 0, 0, memory))
             return done
 
         with ThreadPoolExecutor(2, thread_name_prefix="graphsvc-bulk") as pool:
@@ -288,12 +319,13 @@ class Neo4jStore(Store):
         for node in nodes:
             by_label.setdefault(node.label, []).append(_node_row(node))
         by_shape: dict[Q.RelShape, list[tuple[int, dict[str, Any]]]] = {}
-        for i, rel in enumerate(rels):
-            shape = (rel.type, rel.start_label, rel.end_label)
-            row = {"i": i, "start": rel.start, "end": rel.end, "props": rel.props}
-            by_shape.setdefault(shape, []).append((hash(rel_key(rel)) if memory is not None else 0, row))  # type: ignore[arg-type]
-        for rows in by_shape.values():  # in node order: fewer lock and page switches (~20% faster)
-            rows.sort(key=lambda hashed: (hashed[1]["start"], hashed[1]["end"]))
+        keys = list(map(rel_key, rels))
+        hashes = list(map(hash, keys)) if memory is not None else [0] * len(keys)
+        # in node order (sorted at C speed): fewer lock and page switches (~20% faster)
+        for start, end, i in sorted(zip(map(itemgetter(2), keys), map(itemgetter(4), keys), range(len(keys)))):
+            type, start_label, _, end_label, _ = keys[i]
+            row = {"i": i, "start": start, "end": end, "props": rels[i].props}
+            by_shape.setdefault((type, start_label, end_label), []).append((hashes[i], row))
         now = _now()
         new_nodes: set[NodeKey] = set()  # created by this batch (as of its last try)
         new_rels: list[int] = []  # the hashes of the relationships it wrote with CREATE
