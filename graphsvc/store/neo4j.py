@@ -52,8 +52,6 @@ SCHEMA_DIR = Path(__file__).resolve().parents[2] / "schema"
 #: Relationships of a bulk load written by two sessions at once (see Neo4jStore._bulk_rels).
 PARALLEL_WINDOW = 100_000
 _RANGES = 4
-#: Pairs of blocks (by the ranges of their ends) that share no range, to write side by side.
-_ROUNDS = (((0, 0), (1, 1)), ((2, 2), (3, 3)), ((0, 1), (2, 3)), ((0, 2), (1, 3)), ((0, 3), (1, 2)))
 READ_ATTEMPTS = 3  # a read's tries on a retryable error, READ_RETRY_DELAY s apart, doubling
 READ_RETRY_DELAY = 0.05
 
@@ -247,7 +245,7 @@ class Neo4jStore(Store):
         total = BatchResult()
         windows = _chunks(rels, PARALLEL_WINDOW)
 
-        def plan() -> tuple[list[Rel], list[list[Rel]] | None] | None:
+        def plan() -> tuple[list[Rel], dict[tuple[int, int], list[Rel]] | None] | None:
             window = next(windows, None)
             if window is None:
                 return None
@@ -281,32 +279,59 @@ class Neo4jStore(Store):
         return found == sum(map(len, by_label.values()))
 
     @staticmethod
-    def _blocks(window: list[Rel]) -> list[list[Rel]]:
+    def _blocks(window: list[Rel]) -> dict[tuple[int, int], list[Rel]]:
         """Nodes fall into :data:`_RANGES` ranges by hash, each relationship into the block of
-        its ends' two ranges: the blocks in the order of :data:`_ROUNDS`, two by two."""
+        its ends' two ranges (lower first)."""
         blocks: dict[tuple[int, int], list[Rel]] = {}
         for rel in window:
             a, b = hash((rel.start_label, rel.start)) % _RANGES, hash((rel.end_label, rel.end)) % _RANGES
             blocks.setdefault((min(a, b), max(a, b)), []).append(rel)
-        return [blocks.get(key, []) for pair in _ROUNDS for key in pair]
+        return blocks
 
-    def _write_blocks(self, blocks: list[list[Rel]], batch_size: int, memory: LoadMemory) -> BatchResult:
-        """Two blocks with no range in common at a time, side by side (see :meth:`_blocks`).
-        (A deadlock on a neighbour's relationship record is still possible, rarely; the
-        driver retries the transaction.)"""
-        total = BatchResult()
+    def _write_blocks(self, blocks: dict[tuple[int, int], list[Rel]], batch_size: int, memory: LoadMemory) -> BatchResult:
+        """Two sessions take blocks (see :meth:`_blocks`), the largest first, each one that
+        shares no range with the block the other is writing: no two relationships written
+        at once share a node, and neither session waits for a round to end. After a failure
+        no block is started. (A deadlock on a neighbour's relationship record is still
+        possible, rarely; the driver retries the transaction.)"""
+        pending = sorted(blocks, key=lambda key: -len(blocks[key]))
+        busy: set[int] = set()
+        failed = False
+        turn = threading.Condition()
 
-        def write(block: list[Rel]) -> BatchResult:
+        def take() -> tuple[int, int] | None:
+            with turn:
+                while pending and not failed:
+                    for key in pending:
+                        if busy.isdisjoint(key):
+                            pending.remove(key)
+                            busy.update(key)
+                            return key
+                    turn.wait()
+                return None
+
+        def write() -> BatchResult:
+            nonlocal failed
             done = BatchResult()
             with self._pinned_session():
-                for start in range(0, len(block), batch_size):
-                    done.add(self._write_batch([], block[start : start + batch_size], 0, 0, memory))
+                while (key := take()) is not None:
+                    block = blocks[key]
+                    try:
+                        for start in range(0, len(block), batch_size):
+                            done.add(self._write_batch([], block[start : start + batch_size], 0, 0, memory))
+                    except BaseException:
+                        failed = True
+                        raise
+                    finally:
+                        with turn:
+                            busy.difference_update(key)
+                            turn.notify_all()
             return done
 
+        total = BatchResult()
         with ThreadPoolExecutor(2, thread_name_prefix="graphsvc-bulk") as pool:
-            for pair in range(0, len(blocks), 2):
-                for done in pool.map(write, blocks[pair : pair + 2]):
-                    total.add(done)
+            for future in [pool.submit(write) for _ in range(2)]:
+                total.add(future.result())
         return total
 
     def _write_batch(self, nodes: Sequence[Node], rels: Sequence[Rel], row_offset: int, rel_offset: int, memory: LoadMemory | None = None) -> BatchResult:

@@ -85,7 +85,7 @@ def test_large_windows_give_the_same_graph_and_upsert_as_batch_after_batch(store
     blocks: list[int] = []
     if isinstance(store, neo4j_store.Neo4jStore):
         real = store._write_blocks
-        monkeypatch.setattr(store, "_write_blocks", lambda parts, size, memory: blocks.append(sum(map(len, parts))) or real(parts, size, memory))
+        monkeypatch.setattr(store, "_write_blocks", lambda parts, size, memory: blocks.append(sum(map(len, parts.values()))) or real(parts, size, memory))
     ids = [f"p{i:02d}" for i in range(40)]
     rng = random.Random(5)
     pairs = sorted({tuple(sorted(rng.sample(ids, 2))) for _ in range(150)})
