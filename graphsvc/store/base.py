@@ -269,16 +269,20 @@ class Store(ABC):
         atomic. A bad row stops the load at its batch (earlier batches stay) and the
         error names the row."""
         _check_int("batch_size", batch_size, 1, 100_000)
-        total = BatchResult()
-        offset = 0
         memory = LoadMemory()
+        total = self._bulk_nodes(nodes, batch_size, memory)
+        total.add(self._bulk_rels(rels, batch_size, memory))
+        return total
+
+    def _bulk_nodes(self, nodes: Iterable[Node], batch_size: int, memory: LoadMemory, offset: int = 0) -> BatchResult:
+        """:meth:`bulk_upsert`'s nodes, one batch after the other."""
+        total = BatchResult()
         for chunk in _chunks(nodes, batch_size):
             keys = [(n.label, n.id) for n in chunk]
             self._check_unique(keys, offset, "id")
             total.add(self._write_batch(chunk, [], offset, 0, memory))
             memory.remember(keys)
             offset += len(chunk)
-        total.add(self._bulk_rels(rels, batch_size, memory))
         return total
 
     def _bulk_rels(self, rels: Iterable[Rel], batch_size: int, memory: LoadMemory, offset: int = 0) -> BatchResult:

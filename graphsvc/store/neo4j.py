@@ -234,6 +234,35 @@ class Neo4jStore(Store):
         with self._pinned_session():
             return super().bulk_upsert(nodes, rels, batch_size=batch_size)
 
+    def _bulk_nodes(self, nodes: Iterable[Node], batch_size: int, memory: LoadMemory, offset: int = 0) -> BatchResult:
+        """Nodes a window of :data:`PARALLEL_WINDOW` at a time, each window's two halves (by
+        the hash of their keys) written by two sessions at once. A window with an id given
+        twice is written one batch after the other instead, so that the later one wins, and
+        a batch holding both is refused, as before."""
+        total = BatchResult()
+        for window in _chunks(nodes, PARALLEL_WINDOW):
+            keys = [(n.label, n.id) for n in window]
+            if len(window) < 4 * batch_size or len(set(keys)) != len(keys):
+                total.add(super()._bulk_nodes(window, batch_size, memory, offset))
+            else:
+                halves: tuple[list[Node], list[Node]] = ([], [])
+                for node, key in zip(window, keys, strict=True):
+                    halves[hash(key) % 2].append(node)
+
+                def write(half: list[Node]) -> BatchResult:
+                    done = BatchResult()
+                    with self._pinned_session():
+                        for start in range(0, len(half), batch_size):
+                            done.add(self._write_batch(half[start : start + batch_size], [], 0, 0, memory))
+                    return done
+
+                with ThreadPoolExecutor(2, thread_name_prefix="graphsvc-bulk") as pool:
+                    for done in pool.map(write, halves):
+                        total.add(done)
+                memory.remember(keys)
+            offset += len(window)
+        return total
+
     def _bulk_rels(self, rels: Iterable[Rel], batch_size: int, memory: LoadMemory, offset: int = 0) -> BatchResult:
         """Relationships a window of :data:`PARALLEL_WINDOW` at a time, each window written by
         two sessions at once on node-disjoint blocks (:meth:`_write_blocks`): the server

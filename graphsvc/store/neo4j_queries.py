@@ -92,25 +92,18 @@ DETACH DELETE n
 RETURN count(*) AS deleted
 """)
 
-UPSERT_RELS = _by_shape("""
+_WRITE_RELS = """
 UNWIND $rows AS row
 MATCH (a:{start} {id: row.start})
 MATCH (b:{end} {id: row.end})
-MERGE (a)-[r:{type}]->(b)
+{verb} (a)-[r:{type}]->(b)
 SET r = row.props
 RETURN count(*) AS written
-""")
-
+"""
+UPSERT_RELS = _by_shape(_WRITE_RELS.replace("{verb}", "MERGE"))
 # For relationships known to be new (an end was created by the same load, which has not
 # written this relationship before): no MERGE, which reads the ends' relationships first.
-CREATE_RELS = _by_shape("""
-UNWIND $rows AS row
-MATCH (a:{start} {id: row.start})
-MATCH (b:{end} {id: row.end})
-CREATE (a)-[r:{type}]->(b)
-SET r = row.props
-RETURN count(*) AS written
-""")
+CREATE_RELS = _by_shape(_WRITE_RELS.replace("{verb}", "CREATE"))
 
 # Run only when UPSERT_RELS or CREATE_RELS wrote fewer rows than it was given: which row dangles?
 FIND_DANGLING = _by_shape("""

@@ -150,3 +150,17 @@ def test_batches_of_one_load_share_what_it_created(store: Store) -> None:
     assert {(r.start, r.end, r.props["trust"]) for r in store.relationships(Label.PERSON, "a")} == {("a", "b", 0.5), ("a", "c", 0.4)}
     store.write_batch([person("a", "Again")], [knows("a", "c", 0.6)], memory=LoadMemory())  # a new load
     assert len(store.relationships(Label.PERSON, "a")) == 2
+
+
+def test_node_windows_give_each_id_once_and_the_later_row_wins(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Windows of 60 nodes in batches of 5 (on Neo4j: two halves written side by side): all
+    nodes stored once; an id given again in a later batch of the same window wins."""
+    monkeypatch.setattr(neo4j_store, "PARALLEL_WINDOW", 60)
+    ids = [f"p{i:03d}" for i in range(130)]
+    result = store.bulk_upsert(people(ids), batch_size=5)
+    assert (result.created, result.updated, result.unchanged) == (130, 0, 0)
+    assert store.count_nodes(Label.PERSON) == 130
+    again = people(ids[:40]) + [person("p003", "Later")] + people(ids[40:])
+    result = store.bulk_upsert(again, batch_size=5)
+    assert (result.created, result.updated, result.unchanged) == (0, 1, 130)  # p003 unchanged, then renamed
+    assert store.get(Label.PERSON, "p003").name == "Later"  # type: ignore[union-attr]
