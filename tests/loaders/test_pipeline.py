@@ -174,12 +174,12 @@ def test_writing_stops_at_a_failed_batch_and_starts_nothing_after_it(store: Stor
     started: list[int] = []
     write = store.write_batch
 
-    def failing(nodes: Any = (), rels: Any = ()) -> Any:
+    def failing(nodes: Any = (), rels: Any = (), *, memory: Any = None) -> Any:
         started.append(len(nodes) + len(rels))
         if len(started) == 7:  # 5 node batches of 2, then the 2nd relationship batch
             raise RuntimeError("the store went away")
         time.sleep(0.01)
-        return write(nodes, rels)
+        return write(nodes, rels, memory=memory)
 
     monkeypatch.setattr(store, "write_batch", failing)
     with pytest.raises(RuntimeError, match="went away"):
