@@ -49,7 +49,7 @@ from graphsvc.store.types import (
 )
 
 SCHEMA_DIR = Path(__file__).resolve().parents[2] / "schema"
-#: Relationships of a bulk load written by two sessions at once (see Neo4jStore._bulk_rels).
+#: Nodes or relationships of a bulk load written by two sessions at once (Neo4jStore._bulk_nodes, _bulk_rels).
 PARALLEL_WINDOW = 100_000
 _RANGES = 4
 READ_ATTEMPTS = 3  # a read's tries on a retryable error, READ_RETRY_DELAY s apart, doubling
