@@ -408,14 +408,15 @@ class Neo4jStore(Store):
         if memory is not None:
             if len(memory.created) < memory.limit:
                 memory.created.update(new_nodes)
-            if len(memory.rels) < memory.limit:
-                memory.rels.update(new_rels)
+            memory.rels.update(new_rels)  # all of them: _split stops adding at the limit
         return result
 
     @staticmethod
     def _split(shape: Q.RelShape, hashed: list[tuple[int, dict[str, Any]]], memory: LoadMemory | None, new_nodes: set[NodeKey], new_rels: list[int]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-        """The rows to CREATE (appending their hashes to ``new_rels``) and the rows to MERGE."""
-        if memory is None:
+        """The rows to CREATE (appending their hashes to ``new_rels``) and the rows to MERGE.
+        Once the memory holds as many relationships as it may, all are merged: one written
+        by CREATE and not remembered could be created twice."""
+        if memory is None or len(memory.rels) >= memory.limit:
             return [], [row for _, row in hashed]
         _, start_label, end_label = shape
         known, created, merged = memory.created, [], []

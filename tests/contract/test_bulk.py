@@ -164,3 +164,14 @@ def test_node_windows_give_each_id_once_and_the_later_row_wins(store: Store, mon
     result = store.bulk_upsert(again, batch_size=5)
     assert (result.created, result.updated, result.unchanged) == (0, 1, 130)  # p003 unchanged, then renamed
     assert store.get(Label.PERSON, "p003").name == "Later"  # type: ignore[union-attr]
+
+
+def test_a_load_that_remembers_no_more_relationships_merges_the_rest(store: Store) -> None:
+    """Past the memory's limit, relationships to nodes the load created are merged: given
+    again later in the load, they are still connected once."""
+    memory = LoadMemory(limit=2)
+    store.write_batch(people(["a", "b", "c", "d"]), [knows("a", "b"), knows("a", "c"), knows("a", "d")], memory=memory)
+    store.write_batch([person("e")], [knows("a", "e", 0.2)], memory=memory)
+    store.write_batch([], [knows("e", "a", 0.9), knows("c", "a", 0.4)], memory=memory)
+    found = {(r.start, r.end): r.props["trust"] for r in store.relationships(Label.PERSON, "a")}
+    assert len(store.relationships(Label.PERSON, "a")) == 4 and found[("a", "e")] == 0.9 and found[("a", "c")] == 0.4
