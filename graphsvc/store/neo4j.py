@@ -249,15 +249,8 @@ class Neo4jStore(Store):
                 for node, key in zip(window, keys, strict=True):
                     halves[hash(key) % 2].append(node)
 
-                def write(half: list[Node]) -> BatchResult:
-                    done = BatchResult()
-                    with self._pinned_session():
-                        for start in range(0, len(half), batch_size):
-                            done.add(self._write_batch(half[start : start + batch_size], [], 0, 0, memory))
-                    return done
-
                 with ThreadPoolExecutor(2, thread_name_prefix="graphsvc-bulk") as pool:
-                    for done in pool.map(write, halves):
+                    for done in pool.map(lambda half: self._in_batches(half, [], batch_size, memory), halves):
                         total.add(done)
                 memory.remember(keys)
             offset += len(window)
@@ -344,10 +337,8 @@ class Neo4jStore(Store):
             done = BatchResult()
             with self._pinned_session():
                 while (key := take()) is not None:
-                    block = blocks[key]
                     try:
-                        for start in range(0, len(block), batch_size):
-                            done.add(self._write_batch([], block[start : start + batch_size], 0, 0, memory))
+                        done.add(self._in_batches([], blocks[key], batch_size, memory))
                     except BaseException:
                         failed = True
                         raise
@@ -362,6 +353,15 @@ class Neo4jStore(Store):
             for future in [pool.submit(write) for _ in range(2)]:
                 total.add(future.result())
         return total
+
+    def _in_batches(self, nodes: list[Node], rels: list[Rel], batch_size: int, memory: LoadMemory) -> BatchResult:
+        """Nodes or relationships (the other list empty) in batches one after the other, on
+        this thread's one session."""
+        done = BatchResult()
+        with self._pinned_session():
+            for start in range(0, max(len(nodes), len(rels)), batch_size):
+                done.add(self._write_batch(nodes[start : start + batch_size], rels[start : start + batch_size], 0, 0, memory))
+        return done
 
     def _write_batch(self, nodes: Sequence[Node], rels: Sequence[Rel], row_offset: int, rel_offset: int, memory: LoadMemory | None = None) -> BatchResult:
         """Nodes by label, then relationships by shape. Within a load (``memory``), a
