@@ -11,8 +11,11 @@ Calling style: synchronous and thread-safe. The async API calls it from a thread
 
 from __future__ import annotations
 
+import gc
+import threading
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from itertools import islice
 from typing import Any, Literal, Self
 
@@ -62,6 +65,34 @@ def _chunks(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
     iterator = iter(items)
     while chunk := list(islice(iterator, size)):
         yield chunk
+
+
+_gc_lock = threading.Lock()
+_gc_pausers = 0  # bulk loads running in this process
+_gc_was_enabled = False
+
+
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """No automatic cyclic garbage collection until the block (and every other such block
+    running in the process) ends. A bulk load makes millions of short-lived containers;
+    each few hundred allocations the collector would start, and every so often traverse
+    the whole heap, the caller's data too (a fifth of a load's client CPU, measured). A
+    load keeps no reference cycles it would need collected meanwhile. If the application
+    had switched collection off itself, it stays off."""
+    global _gc_pausers, _gc_was_enabled
+    with _gc_lock:
+        if _gc_pausers == 0:
+            _gc_was_enabled = gc.isenabled()
+            gc.disable()
+        _gc_pausers += 1
+    try:
+        yield
+    finally:
+        with _gc_lock:
+            _gc_pausers -= 1
+            if _gc_pausers == 0 and _gc_was_enabled:
+                gc.enable()
 
 
 def _check_int(name: str, value: int, low: int, high: int) -> None:
@@ -270,8 +301,9 @@ class Store(ABC):
         error names the row."""
         _check_int("batch_size", batch_size, 1, 100_000)
         memory = LoadMemory()
-        total = self._bulk_nodes(nodes, batch_size, memory)
-        total.add(self._bulk_rels(rels, batch_size, memory))
+        with gc_paused():
+            total = self._bulk_nodes(nodes, batch_size, memory)
+            total.add(self._bulk_rels(rels, batch_size, memory))
         return total
 
     def _bulk_nodes(self, nodes: Iterable[Node], batch_size: int, memory: LoadMemory, offset: int = 0) -> BatchResult:

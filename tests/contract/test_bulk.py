@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import gc
 import random
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -67,6 +69,21 @@ def test_duplicate_ids_in_one_batch_are_refused(store: Store) -> None:
         store.bulk_upsert([person("a"), person("b"), person("a", "Other")])
     assert err.value.row == 2 and err.value.field == "id" and err.value.value == "a"
     assert store.get(Label.PERSON, "a") is None
+
+
+def test_a_later_batch_with_a_duplicate_leaves_earlier_batches_whole(store: Store) -> None:
+    # a store may check the next batch while it writes this one: the error still comes in order
+    with pytest.raises(DuplicateIdError) as err:
+        store.bulk_upsert([person("a"), person("b"), person("c"), person("c", "Other")], batch_size=2)
+    assert (err.value.row, err.value.field) == (3, "id")
+    assert sorted(store.get_many(Label.PERSON, ["a", "b", "c"])) == ["a", "b"]
+    store.bulk_upsert(people(["c", "d"]))
+    rels = [knows("a", "b"), knows("a", "c"), knows("a", "d"), knows("d", "a"), knows("b", "c")]
+    with pytest.raises(DuplicateIdError) as err:
+        store.bulk_upsert(rels=rels, batch_size=2)
+    assert (err.value.row, err.value.field) == (3, "rel")
+    assert {r.end for r in store.relationships(Label.PERSON, "a", [RelType.KNOWS])} == {"b", "c"}
+    assert {(r.start, r.end) for r in store.relationships(Label.PERSON, "c")} == {("a", "c")}  # b-c came after
 
 
 def test_duplicate_relationship_in_one_batch_is_refused_even_reversed(store: Store) -> None:
@@ -175,3 +192,25 @@ def test_a_load_that_remembers_no_more_relationships_merges_the_rest(store: Stor
     store.write_batch([], [knows("e", "a", 0.9), knows("c", "a", 0.4)], memory=memory)
     found = {(r.start, r.end): r.props["trust"] for r in store.relationships(Label.PERSON, "a")}
     assert len(store.relationships(Label.PERSON, "a")) == 4 and found[("a", "e")] == 0.9 and found[("a", "c")] == 0.4
+
+
+def test_a_bulk_load_pauses_garbage_collection_and_leaves_it_as_it_found_it(store: Store) -> None:
+    seen: list[bool] = []
+
+    def nodes(ids: list[str]) -> Iterator[Any]:
+        for n in people(ids):
+            seen.append(gc.isenabled())
+            yield n
+
+    assert gc.isenabled()
+    store.bulk_upsert(nodes(["a", "b", "c"]), [knows("a", "b")], batch_size=2)
+    assert seen == [False, False, False] and gc.isenabled()
+    with pytest.raises(DanglingRelationshipError):
+        store.bulk_upsert(rels=[knows("a", "ghost")])
+    assert gc.isenabled()  # after a failed load too
+    gc.disable()
+    try:
+        store.bulk_upsert(people(["d"]))
+        assert not gc.isenabled()  # the application's choice stays
+    finally:
+        gc.enable()
