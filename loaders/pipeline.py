@@ -25,7 +25,7 @@ from typing import IO, Any
 
 from graphsvc.errors import GraphsvcError
 from graphsvc.model import Label, Node, Rel, RelType, parse_node, parse_rel
-from graphsvc.store.base import DEFAULT_BATCH, Store
+from graphsvc.store.base import DEFAULT_BATCH, Store, gc_paused
 from graphsvc.store.types import BatchResult, LoadMemory
 from loaders.items import Item, Problem, Severity
 
@@ -245,18 +245,21 @@ def load(
     problem is in the report, with its file, row, column and value."""
     report = LoadReport()
     state = _Validation(report, batch_size, progress)
-    try:
-        for entry in items:
-            state.take(entry)
-        if progress:
-            progress("checking", report.rows)
-        state.check_ends(store)
-        if dry_run or (report.errors and not skip_invalid):
+    # no automatic cyclic garbage collection meanwhile (see gc_paused): the load's tables
+    # of ids grow to millions of entries, which every full collection would traverse
+    with gc_paused():
+        try:
+            for entry in items:
+                state.take(entry)
+            if progress:
+                progress("checking", report.rows)
+            state.check_ends(store)
+            if dry_run or (report.errors and not skip_invalid):
+                return report
+            _write(store, state, batch_size, progress)
             return report
-        _write(store, state, batch_size, progress)
-        return report
-    finally:
-        state.close()
+        finally:
+            state.close()
 
 
 def _write(store: Store, state: _Validation, batch_size: int, progress: Progress | None) -> None:

@@ -18,6 +18,9 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import astuple
 from datetime import UTC, datetime
+from functools import partial
+from itertools import chain, filterfalse
+from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
@@ -51,6 +54,10 @@ def _DUMP(value: Any) -> str:
     """Compact JSON with sorted keys: equal values give equal text."""
     return orjson.dumps(value, option=orjson.OPT_SORT_KEYS).decode()
 
+
+
+_START_LABEL, _START, _END_LABEL, _END, _TYPE, _PROPS = map(attrgetter, ("start_label", "start", "end_label", "end", "type", "props"))
+_DUMP_SORTED = partial(orjson.dumps, option=orjson.OPT_SORT_KEYS)
 
 
 def _now() -> str:
@@ -217,26 +224,46 @@ class SqliteStore(Store):
     # ------------------------------------------------------------------ writes
 
     def _write_batch(self, nodes: Sequence[Node], rels: Sequence[Rel], row_offset: int, rel_offset: int, memory: LoadMemory | None = None) -> BatchResult:
+        """Within a load (``memory``), the row ids of the nodes it wrote are remembered, so a
+        relationship's ends are looked up only once per load, as long as nothing else
+        wrote to the file in between (``_mark``); otherwise they are looked up again."""
         result = BatchResult(batches=1)
         now = _now()
-        with self._transaction() as conn:
-            if nodes:
-                self._write_nodes(conn, nodes, now, result)
-            if rels:
-                conn.executemany(Q.UPSERT_REL_BY_NID, self._rel_rows(conn, rels, rel_offset))
-                result.rels_written = len(rels)
+        nids: dict[NodeKey, int] = {} if memory is None else memory.ids
+        try:
+            with self._transaction() as conn:
+                if memory is not None and (memory.seen != self._mark(conn) or len(nids) >= memory.limit):
+                    nids.clear()
+                if nodes:
+                    self._write_nodes(conn, nodes, now, result, nids)
+                if rels:
+                    conn.executemany(Q.UPSERT_REL_BY_NID, self._rel_rows(conn, rels, rel_offset, nids))
+                    result.rels_written = len(rels)
+                if memory is not None:
+                    memory.seen = self._mark(conn)
+        except BaseException:
+            nids.clear()  # it may hold ids of the batch rolled back
+            raise
         return result
 
     @staticmethod
-    def _write_nodes(conn: sqlite3.Connection, nodes: Sequence[Node], now: str, result: BatchResult) -> None:
+    def _mark(conn: sqlite3.Connection) -> tuple[int, int]:
+        """Changes when another connection commits to the file (``data_version``) or this
+        one writes (``total_changes``): a load's remembered row ids hold while it does not."""
+        return conn.execute(Q.DATA_VERSION).fetchone()[0], conn.total_changes
+
+    @staticmethod
+    def _write_nodes(conn: sqlite3.Connection, nodes: Sequence[Node], now: str, result: BatchResult, nids: dict[NodeKey, int]) -> None:
+        """Upsert ``nodes``; their row ids go into ``nids``."""
         by_label: dict[Label, list[Node]] = {}
         for node in nodes:
             by_label.setdefault(node.label, []).append(node)
         rows = []
+        created_ids: dict[Label, list[str]] = {}
         for label, group in by_label.items():
             existing = {
-                id: (props, created)
-                for id, props, created in conn.execute(Q.EXISTING_NODES, (label.value, _DUMP([n.id for n in group])))
+                id: (props, created, nid)
+                for id, props, created, nid in conn.execute(Q.EXISTING_NODES, (label.value, _DUMP([n.id for n in group])))
             }
             for node in group:
                 record = to_record(node)
@@ -245,39 +272,43 @@ class SqliteStore(Store):
                 if old is None:
                     result.created += 1
                     created = now
-                elif old[0] == props:
-                    result.unchanged += 1
-                    continue
+                    created_ids.setdefault(label, []).append(node.id)
                 else:
+                    nids[(label, node.id)] = old[2]
+                    if old[0] == props:
+                        result.unchanged += 1
+                        continue
                     result.updated += 1
                     created = old[1]
                 key = name_key(record["name"]) if "name" in record else None
                 rows.append((label, node.id, key, props, created, now))
         conn.executemany(Q.UPSERT_NODE, rows)
+        for label, ids in created_ids.items():
+            nids.update(((label, id), nid) for id, nid in conn.execute(Q.NIDS_BY_IDS, (label.value, _DUMP(ids))))
 
     @staticmethod
-    def _rel_rows(conn: sqlite3.Connection, rels: Sequence[Rel], offset: int) -> list[tuple[int, str, int, str]]:
-        """Rows for ``rels`` with both ends resolved to node ids in one query per label
-        (instead of two lookups per row); a missing end is a dangling relationship."""
-        wanted: dict[Label, set[str]] = {}
-        for r in rels:
-            wanted.setdefault(r.start_label, set()).add(r.start)  # type: ignore[arg-type]
-            wanted.setdefault(r.end_label, set()).add(r.end)  # type: ignore[arg-type]
-        nids: dict[Label, dict[str, int]] = {
-            label: dict(conn.execute(Q.NIDS_BY_IDS, (label, _DUMP(list(ids))))) for label, ids in wanted.items()
-        }
-        dumps, sort = orjson.dumps, orjson.OPT_SORT_KEYS  # inlined _DUMP: this is the hot loop
-        rows = []
-        for i, r in enumerate(rels):
-            src, dst = nids[r.start_label].get(r.start), nids[r.end_label].get(r.end)  # type: ignore[index]
-            if src is None or dst is None:
-                side, label, id = ("start", r.start_label, r.start) if src is None else ("end", r.end_label, r.end)
-                raise DanglingRelationshipError(
-                    f"{r.type} relationship {side}s at {label} {id!r}, which exists neither in this batch nor in the store",
-                    field=side, row=i + offset, value=id,
-                )
-            rows.append((src, r.type, dst, dumps(r.props, option=sort).decode()))
-        return rows
+    def _rel_rows(conn: sqlite3.Connection, rels: Sequence[Rel], offset: int, nids: dict[NodeKey, int]) -> list[tuple[int, str, int, str]]:
+        """Rows for ``rels`` with both ends resolved to row ids: those not in ``nids`` in one
+        query per label (added to it); a missing end is a dangling relationship. The rest
+        runs at C speed."""
+        starts = list(zip(map(_START_LABEL, rels), map(_START, rels)))
+        ends = list(zip(map(_END_LABEL, rels), map(_END, rels)))
+        wanted: dict[Label, list[str]] = {}
+        for label, id in set(filterfalse(nids.__contains__, chain(starts, ends))):
+            wanted.setdefault(label, []).append(id)
+        for label, ids in wanted.items():
+            nids.update(((label, id), nid) for id, nid in conn.execute(Q.NIDS_BY_IDS, (label.value, _DUMP(ids))))
+        src, dst = list(map(nids.get, starts)), list(map(nids.get, ends))
+        if None in src or None in dst:
+            i = next(i for i, pair in enumerate(zip(src, dst)) if None in pair)
+            r = rels[i]
+            side, label, id = ("start", r.start_label, r.start) if src[i] is None else ("end", r.end_label, r.end)
+            raise DanglingRelationshipError(
+                f"{r.type} relationship {side}s at {label} {id!r}, which exists neither in this batch nor in the store",
+                field=side, row=i + offset, value=id,
+            )
+        props = map(bytes.decode, map(_DUMP_SORTED, map(_PROPS, rels)))
+        return list(zip(src, map(_TYPE, rels), dst, props))  # type: ignore[arg-type]
 
     def _delete_node(self, label: Label, id: str) -> bool:
         with self._transaction() as conn:

@@ -60,6 +60,7 @@ CONNECTION_PRAGMAS = (
 
 SET_META = "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value"
 GET_META = "SELECT value FROM meta WHERE key = ?"
+DATA_VERSION = "PRAGMA data_version"
 
 NODES_BY_IDS = """
 SELECT label, props, created_at, updated_at FROM nodes
@@ -67,7 +68,7 @@ WHERE label = ? AND id IN (SELECT value FROM json_each(?))
 """
 
 EXISTING_NODES = """
-SELECT id, props, created_at FROM nodes
+SELECT id, props, created_at, nid FROM nodes
 WHERE label = ? AND id IN (SELECT value FROM json_each(?))
 """
 

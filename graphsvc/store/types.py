@@ -123,11 +123,16 @@ class LoadMemory:
     otherwise repeat: the nodes it wrote (ends known to exist) and, where the store reports
     them, the nodes it created. A relationship with a newly created end cannot be in the
     store yet, unless this load wrote it: ``rels`` holds the hashes of the relationship
-    keys a store wrote on that assumption (a hash collision only costs the fast path)."""
+    keys a store wrote on that assumption (a hash collision only costs the fast path).
+    ``ids`` and ``seen`` are a store's own: SQLite keeps the row ids of the nodes the load
+    wrote, valid while ``seen`` (its mark of the file's state after the load's last batch)
+    shows that nothing else wrote since."""
 
     written: set[NodeKey] = field(default_factory=set)
     created: set[NodeKey] = field(default_factory=set)
     rels: set[int] = field(default_factory=set)
+    ids: dict[NodeKey, int] = field(default_factory=dict)
+    seen: Any = None
     limit: int = 2_000_000  # the most keys remembered in each set; past it, the general path
 
     def remember(self, keys: Iterable[NodeKey]) -> None:

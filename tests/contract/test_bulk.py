@@ -214,3 +214,17 @@ def test_a_bulk_load_pauses_garbage_collection_and_leaves_it_as_it_found_it(stor
         assert not gc.isenabled()  # the application's choice stays
     finally:
         gc.enable()
+
+
+def test_a_node_deleted_between_two_batches_of_a_load_is_not_connected(store: Store) -> None:
+    # what a load remembers of the nodes it wrote must not outlive them
+    memory = LoadMemory()
+    store.write_batch(people(["a", "b"]), [knows("a", "b")], memory=memory)
+    assert store.delete(Label.PERSON, "b")
+    store.write_batch([person("c")], memory=memory)  # a new node, possibly where b was
+    with pytest.raises(DanglingRelationshipError) as err:
+        store.write_batch(rels=[knows("a", "c"), knows("a", "b")], memory=memory)
+    assert (err.value.row, err.value.value) == (1, "b")
+    assert store.relationships(Label.PERSON, "a") == []
+    store.write_batch(rels=[knows("a", "c")], memory=memory)  # the load goes on after the error
+    assert [(r.start, r.end) for r in store.relationships(Label.PERSON, "c")] == [("a", "c")]

@@ -14,10 +14,15 @@ from pathlib import Path
 
 import pytest
 
-from graphsvc.errors import ConfigurationError, StoreUnavailableError
+from graphsvc.errors import (
+    ConfigurationError,
+    DanglingRelationshipError,
+    StoreUnavailableError,
+)
 from graphsvc.model import Label
 from graphsvc.store import open_store
 from graphsvc.store.sqlite import SqliteStore
+from graphsvc.store.types import LoadMemory
 from tests.factories import knows, person
 from tests.sqlite.writer import BATCH
 
@@ -159,3 +164,21 @@ def test_a_file_that_is_not_a_database_is_a_store_error(tmp_path: Path) -> None:
     with pytest.raises(Exception) as err:
         open_store(f"sqlite:///{bad}")
     assert type(err.value).__module__ == "graphsvc.errors"
+
+
+def test_a_load_does_not_connect_a_node_another_connection_put_where_one_it_wrote_was(tmp_path: Path) -> None:
+    # SQLite gives a new row the id of the last row deleted: what the load remembered of
+    # "b" (its row id) would now point at "x", unless the load notices the other writer
+    uri = f"sqlite:///{tmp_path}/graph.db"
+    with open_store(uri) as loader, open_store(uri) as other:
+        memory = LoadMemory()
+        loader.write_batch([person("a"), person("b")], memory=memory)
+        b_row = sqlite3.connect(tmp_path / "graph.db").execute("SELECT nid FROM nodes WHERE id = 'b'").fetchone()[0]
+        assert other.delete(Label.PERSON, "b")
+        other.upsert(person("x"))
+        x_row = sqlite3.connect(tmp_path / "graph.db").execute("SELECT nid FROM nodes WHERE id = 'x'").fetchone()[0]
+        assert x_row == b_row  # the case this test is about
+        with pytest.raises(DanglingRelationshipError) as err:
+            loader.write_batch(rels=[knows("a", "b")], memory=memory)
+        assert err.value.value == "b"
+        assert loader.relationships(Label.PERSON, "x") == []
