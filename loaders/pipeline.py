@@ -245,8 +245,8 @@ def load(
     problem is in the report, with its file, row, column and value."""
     report = LoadReport()
     state = _Validation(report, batch_size, progress)
-    # no automatic cyclic garbage collection meanwhile (see gc_paused): the load's tables
-    # of ids grow to millions of entries, which every full collection would traverse
+    # no full garbage collection meanwhile (see gc_paused): the load's tables of ids grow
+    # to millions of entries, which every full collection would traverse
     with gc_paused():
         try:
             for entry in items:

@@ -13,6 +13,7 @@ from graphsvc.errors import DanglingRelationshipError, DuplicateIdError
 from graphsvc.model import Label, RelType
 from graphsvc.store import Store
 from graphsvc.store import neo4j as neo4j_store
+from graphsvc.store.base import GC_FULL_AFTER
 from graphsvc.store.types import LoadMemory
 from tests.factories import knows, node, people, person, rel
 
@@ -194,26 +195,27 @@ def test_a_load_that_remembers_no_more_relationships_merges_the_rest(store: Stor
     assert len(store.relationships(Label.PERSON, "a")) == 4 and found[("a", "e")] == 0.9 and found[("a", "c")] == 0.4
 
 
-def test_a_bulk_load_pauses_garbage_collection_and_leaves_it_as_it_found_it(store: Store) -> None:
-    seen: list[bool] = []
+def test_a_bulk_load_pauses_full_garbage_collections_and_leaves_the_collector_as_it_found_it(store: Store) -> None:
+    seen: list[tuple[int, int, int]] = []
 
     def nodes(ids: list[str]) -> Iterator[Any]:
         for n in people(ids):
-            seen.append(gc.isenabled())
+            seen.append(gc.get_threshold())
             yield n
 
-    assert gc.isenabled()
+    before = gc.get_threshold()
     store.bulk_upsert(nodes(["a", "b", "c"]), [knows("a", "b")], batch_size=2)
-    assert seen == [False, False, False] and gc.isenabled()
+    assert seen == [(before[0], before[1], GC_FULL_AFTER)] * 3  # young collections go on
+    assert gc.get_threshold() == before
     with pytest.raises(DanglingRelationshipError):
         store.bulk_upsert(rels=[knows("a", "ghost")])
-    assert gc.isenabled()  # after a failed load too
-    gc.disable()
+    assert gc.get_threshold() == before  # after a failed load too
+    gc.set_threshold(500, 5, 5)
     try:
         store.bulk_upsert(people(["d"]))
-        assert not gc.isenabled()  # the application's choice stays
+        assert gc.get_threshold() == (500, 5, 5)  # the application's own settings come back
     finally:
-        gc.enable()
+        gc.set_threshold(*before)
 
 
 def test_a_node_deleted_between_two_batches_of_a_load_is_not_connected(store: Store) -> None:
