@@ -297,7 +297,7 @@ class SqliteStore(Store):
         for label, id in set(filterfalse(nids.__contains__, chain(starts, ends))):
             wanted.setdefault(label, []).append(id)
         for label, ids in wanted.items():
-            nids.update(((label, id), nid) for id, nid in conn.execute(Q.NIDS_BY_IDS, (label.value, _DUMP(ids))))
+            nids.update(((label, id), nid) for id, nid in conn.execute(Q.NIDS_BY_IDS, (label, _DUMP(ids))))
         src, dst = list(map(nids.get, starts)), list(map(nids.get, ends))
         if None in src or None in dst:
             i = next(i for i, pair in enumerate(zip(src, dst)) if None in pair)
