@@ -284,7 +284,12 @@ class SqliteStore(Store):
                 rows.append((label, node.id, key, props, created, now))
         conn.executemany(Q.UPSERT_NODE, rows)
         for label, ids in created_ids.items():
-            nids.update(((label, id), nid) for id, nid in conn.execute(Q.NIDS_BY_IDS, (label.value, _DUMP(ids))))
+            SqliteStore._look_up(conn, label, ids, nids)
+
+    @staticmethod
+    def _look_up(conn: sqlite3.Connection, label: Label, ids: list[str], nids: dict[NodeKey, int]) -> None:
+        """Add the row ids of the stored nodes of ``label`` with these ids to ``nids``."""
+        nids.update(((label, id), nid) for id, nid in conn.execute(Q.NIDS_BY_IDS, (label, _DUMP(ids))))
 
     @staticmethod
     def _rel_rows(conn: sqlite3.Connection, rels: Sequence[Rel], offset: int, nids: dict[NodeKey, int]) -> list[tuple[int, str, int, str]]:
@@ -297,7 +302,7 @@ class SqliteStore(Store):
         for label, id in set(filterfalse(nids.__contains__, chain(starts, ends))):
             wanted.setdefault(label, []).append(id)
         for label, ids in wanted.items():
-            nids.update(((label, id), nid) for id, nid in conn.execute(Q.NIDS_BY_IDS, (label, _DUMP(ids))))
+            SqliteStore._look_up(conn, label, ids, nids)
         src, dst = list(map(nids.get, starts)), list(map(nids.get, ends))
         if None in src or None in dst:
             i = next(i for i, pair in enumerate(zip(src, dst)) if None in pair)
