@@ -234,8 +234,8 @@ class SqliteStore(Store):
             with self._transaction() as conn:
                 if memory is not None and (memory.seen != self._mark(conn) or len(nids) >= memory.limit):
                     nids.clear()
-                if nodes:
-                    self._write_nodes(conn, nodes, now, result, nids)
+                if nodes:  # the ids of created nodes are looked up only where something uses them
+                    self._write_nodes(conn, nodes, now, result, nids, created_ids=memory is not None or bool(rels))
                 if rels:
                     conn.executemany(Q.UPSERT_REL_BY_NID, self._rel_rows(conn, rels, rel_offset, nids))
                     result.rels_written = len(rels)
@@ -253,13 +253,14 @@ class SqliteStore(Store):
         return conn.execute(Q.DATA_VERSION).fetchone()[0], conn.total_changes
 
     @staticmethod
-    def _write_nodes(conn: sqlite3.Connection, nodes: Sequence[Node], now: str, result: BatchResult, nids: dict[NodeKey, int]) -> None:
-        """Upsert ``nodes``; their row ids go into ``nids``."""
+    def _write_nodes(conn: sqlite3.Connection, nodes: Sequence[Node], now: str, result: BatchResult, nids: dict[NodeKey, int], *, created_ids: bool) -> None:
+        """Upsert ``nodes``; the row ids of those that existed go into ``nids``, and of those
+        created too if ``created_ids`` (one more query per label)."""
         by_label: dict[Label, list[Node]] = {}
         for node in nodes:
             by_label.setdefault(node.label, []).append(node)
         rows = []
-        created_ids: dict[Label, list[str]] = {}
+        new_ids: dict[Label, list[str]] = {}
         for label, group in by_label.items():
             existing = {
                 id: (props, created, nid)
@@ -272,7 +273,7 @@ class SqliteStore(Store):
                 if old is None:
                     result.created += 1
                     created = now
-                    created_ids.setdefault(label, []).append(node.id)
+                    new_ids.setdefault(label, []).append(node.id)
                 else:
                     nids[(label, node.id)] = old[2]
                     if old[0] == props:
@@ -283,7 +284,7 @@ class SqliteStore(Store):
                 key = name_key(record["name"]) if "name" in record else None
                 rows.append((label, node.id, key, props, created, now))
         conn.executemany(Q.UPSERT_NODE, rows)
-        for label, ids in created_ids.items():
+        for label, ids in new_ids.items() if created_ids else ():
             SqliteStore._look_up(conn, label, ids, nids)
 
     @staticmethod
