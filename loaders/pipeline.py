@@ -5,8 +5,8 @@ validates every item with the model, checks ids for duplicates and relationship 
 against the source and then the store, and spools what is valid to a temporary file
 (pickled batches, so memory stays bounded and nothing is validated twice). Only if no
 error was found (or with ``skip_invalid``) does the second pass write the spool: implied
-nodes, then nodes, then relationships, in the store's atomic batches (on a writer thread,
-while the next batch is read from the spool). A load stopped half-way (Ctrl-C, a killed
+nodes, then nodes, then relationships, through the store's bulk upsert, in its atomic
+batches (Neo4j's on two sessions, reading the spool ahead while it writes). A load stopped half-way (Ctrl-C, a killed
 process) leaves whole batches and no relationship without its ends; running the same load
 again completes it, and a load of the same data changes nothing (its nodes count as
 unchanged).
@@ -16,10 +16,9 @@ from __future__ import annotations
 
 import pickle
 import tempfile
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+import threading
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from functools import partial
 from itertools import chain
 from typing import IO, Any
 
@@ -263,67 +262,36 @@ def load(
 
 
 def _write(store: Store, state: _Validation, batch_size: int, progress: Progress | None) -> None:
+    """Implied nodes, then the spooled nodes and relationships, through the store's own bulk
+    path (Neo4j writes on two sessions at once, and reads the spool ahead while it writes),
+    with one :class:`LoadMemory` for the whole load. The first failed batch ends the load;
+    the batches before it stay whole."""
     report = state.report
+    counted = threading.Lock()  # on_batch runs on the store's writer threads
 
-    def implied() -> Iterator[_Job]:
-        nodes = list(state.implied.values())
-        for start in range(0, len(nodes), batch_size):
-            yield nodes[start : start + batch_size], (), _implied_written
+    def implied_written(result: BatchResult) -> None:
+        with counted:
+            report.batches += result.batches
+            report.written = True
+            report.implied_created += result.created
 
-    def _implied_written(result: BatchResult) -> None:
-        report.implied_created += result.created
+    def written(result: BatchResult) -> None:
+        with counted:
+            report.batches += result.batches
+            report.written = True
+            report.created += result.created
+            report.updated += result.updated
+            report.unchanged += result.unchanged
+            report.rels_written += result.rels_written
+            if progress:
+                if result.rels_written:
+                    progress("writing relationships", report.rels_written)
+                else:
+                    progress("writing nodes", report.created + report.updated + report.unchanged)
 
-    def nodes() -> Iterator[_Job]:
-        done = 0
-        for batch in state.nodes.batches():
-            done += len(batch)
-            yield batch, (), partial(_nodes_written, done)
-
-    def _nodes_written(done: int, result: BatchResult) -> None:
-        report.created += result.created
-        report.updated += result.updated
-        report.unchanged += result.unchanged
-        if progress:
-            progress("writing nodes", done)
-
-    def rels() -> Iterator[_Job]:
-        done = 0
-        for batch in state.rels.batches():
-            done += len(batch)
-            yield (), [_unpack(packed) for packed in batch if state.rel_ok(packed)], partial(_rels_written, done)
-
-    def _rels_written(done: int, result: BatchResult) -> None:
-        report.rels_written += result.rels_written
-        if progress:
-            progress("writing relationships", done)
-
-    _write_behind(store, chain(implied(), nodes(), rels()), report)
-
-
-#: A batch to write: nodes, relationships, and what to do with the store's result.
-_Job = tuple[Sequence[Node], Sequence[Rel], Callable[[BatchResult], None]]
-
-
-def _write_behind(store: Store, jobs: Iterator[_Job], report: LoadReport) -> None:
-    """Write the jobs' batches in order on one writer thread, while this thread prepares the
-    next batch (reads the spool, rebuilds the objects): the store's wait (SQLite's engine,
-    Neo4j's server) overlaps with Python work. A batch is written only after the one before
-    it succeeded; on an error or an interrupt, the batch being written is finished whole and
-    nothing after it is started. Each written batch is counted, then its job's callback runs.
-    The batches share one :class:`LoadMemory` (what the load wrote and created)."""
-    memory = LoadMemory()
-
-    def finish(future: Future[BatchResult], after: Callable[[BatchResult], None]) -> None:
-        result = future.result()
-        report.batches += 1
-        report.written = True
-        after(result)
-
-    with ThreadPoolExecutor(1, thread_name_prefix="graphsvc-load-writer") as writer:
-        pending: tuple[Future[BatchResult], Callable[[BatchResult], None]] | None = None
-        for nodes, rels, after in jobs:  # getting the next job overlaps with the pending write
-            if pending is not None:
-                finish(*pending)
-            pending = (writer.submit(store.write_batch, nodes, rels, memory=memory), after) if nodes or rels else None
-        if pending is not None:
-            finish(*pending)
+    memory = LoadMemory(on_batch=implied_written)
+    store.bulk_upsert(list(state.implied.values()), (), batch_size=batch_size, memory=memory)
+    memory.on_batch = written
+    nodes = chain.from_iterable(state.nodes.batches())
+    rels = (_unpack(packed) for batch in state.rels.batches() for packed in batch if state.rel_ok(packed))
+    store.bulk_upsert(nodes, rels, batch_size=batch_size, memory=memory)

@@ -230,9 +230,10 @@ class Neo4jStore(Store):
 
     # ------------------------------------------------------------------ writes
 
-    def bulk_upsert(self, nodes: Iterable[Node] = (), rels: Iterable[Rel] = (), *, batch_size: int = DEFAULT_BATCH) -> BatchResult:
+    def bulk_upsert(self, nodes: Iterable[Node] = (), rels: Iterable[Rel] = (), *, batch_size: int = DEFAULT_BATCH,
+                    memory: LoadMemory | None = None) -> BatchResult:
         with self._pinned_session():
-            return super().bulk_upsert(nodes, rels, batch_size=batch_size)
+            return super().bulk_upsert(nodes, rels, batch_size=batch_size, memory=memory)
 
     def _bulk_nodes(self, nodes: Iterable[Node], batch_size: int, memory: LoadMemory, offset: int = 0) -> BatchResult:
         """Nodes a window of :data:`PARALLEL_WINDOW` at a time, each window's two halves (by
@@ -360,7 +361,7 @@ class Neo4jStore(Store):
         done = BatchResult()
         with self._pinned_session():
             for start in range(0, max(len(nodes), len(rels)), batch_size):
-                done.add(self._write_batch(nodes[start : start + batch_size], rels[start : start + batch_size], 0, 0, memory))
+                done.add(self._bulk_batch(nodes[start : start + batch_size], rels[start : start + batch_size], 0, 0, memory))
         return done
 
     def _write_batch(self, nodes: Sequence[Node], rels: Sequence[Rel], row_offset: int, rel_offset: int, memory: LoadMemory | None = None) -> BatchResult:

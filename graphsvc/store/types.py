@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, NamedTuple
@@ -126,13 +126,16 @@ class LoadMemory:
     keys a store wrote on that assumption (a hash collision only costs the fast path).
     ``ids`` and ``seen`` are a store's own: SQLite keeps the row ids of the nodes the load
     wrote, valid while ``seen`` (its mark of the file's state after the load's last batch)
-    shows that nothing else wrote since."""
+    shows that nothing else wrote since. ``on_batch``, if set, is called with the result of
+    each batch a bulk upsert commits, as it commits (on the store's writer threads, maybe
+    two at once): a caller's progress and counts."""
 
     written: set[NodeKey] = field(default_factory=set)
     created: set[NodeKey] = field(default_factory=set)
     rels: set[int] = field(default_factory=set)
     ids: dict[NodeKey, int] = field(default_factory=dict)
     seen: Any = None
+    on_batch: Callable[[BatchResult], None] | None = None
     limit: int = 2_000_000  # the most keys remembered in each set; past it, the general path
 
     def remember(self, keys: Iterable[NodeKey]) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import random
+import weakref
 from collections.abc import Iterator
 from typing import Any
 
@@ -11,7 +12,7 @@ import pytest
 
 from graphsvc.errors import DanglingRelationshipError, DuplicateIdError
 from graphsvc.model import Label, RelType
-from graphsvc.store import Store
+from graphsvc.store import Store, base
 from graphsvc.store import neo4j as neo4j_store
 from graphsvc.store.base import GC_FULL_AFTER
 from graphsvc.store.types import LoadMemory
@@ -214,6 +215,32 @@ def test_a_bulk_load_pauses_full_garbage_collections_and_leaves_the_collector_as
     try:
         store.bulk_upsert(people(["d"]))
         assert gc.get_threshold() == (500, 5, 5)  # the application's own settings come back
+    finally:
+        gc.set_threshold(*before)
+
+
+def test_a_long_load_frees_cyclic_garbage_as_it_goes_and_unfreezes_what_it_froze(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    class Cycle:
+        me: Any = None
+
+    made: list[weakref.ref[Cycle]] = []
+
+    def nodes() -> Iterator[Any]:
+        for n in people(["a", "b", "c", "d", "e", "f"]):
+            if not made:  # garbage made during the load, that only a collection frees
+                cycle = Cycle()
+                cycle.me = cycle
+                made.append(weakref.ref(cycle))
+                del cycle
+            yield n
+
+    monkeypatch.setattr(base, "GC_FULL_EVERY_ROWS", 2)
+    before = gc.get_threshold()
+    gc.set_threshold(0, before[1], before[2])  # no automatic collection at all: only the load's own
+    try:
+        store.bulk_upsert(nodes(), batch_size=2)
+        assert made[0]() is None
+        assert gc.get_freeze_count() == 0
     finally:
         gc.set_threshold(*before)
 

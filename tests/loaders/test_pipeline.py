@@ -166,24 +166,39 @@ def test_a_list_where_a_label_belongs_is_a_located_problem(store: Store, tmp_pat
 
 def test_writing_stops_at_a_failed_batch_and_starts_nothing_after_it(store: Store, tmp_path: Path,
                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
-    """Batches are written on a writer thread while the next is prepared: in order, one at a
-    time, and the first failure ends the load (the batches before it stay whole)."""
+    """Batches are written in order, one at a time (a load this small), and the first
+    failure ends the load: the batches before it stay whole, none after it is started."""
     people = "".join(f"p{i},P{i},RESIDENT,false,,\n" for i in range(10))
     source = folder(tmp_path, people=PEOPLE + people,
                     knows="start,end\n" + "".join(f"p{i},p{i + 1}\n" for i in range(9)))
     started: list[int] = []
-    write = store.write_batch
+    write = store._write_batch
 
-    def failing(nodes: Any = (), rels: Any = (), *, memory: Any = None) -> Any:
+    def failing(nodes: Any, rels: Any, *args: Any) -> Any:
         started.append(len(nodes) + len(rels))
-        if len(started) == 7:  # 5 node batches of 2, then the 2nd relationship batch
+        if len(started) == 6:  # 4 node batches (3, 3, 3, 1), then the 2nd relationship batch
             raise RuntimeError("the store went away")
-        time.sleep(0.01)
-        return write(nodes, rels, memory=memory)
+        return write(nodes, rels, *args)
 
-    monkeypatch.setattr(store, "write_batch", failing)
+    monkeypatch.setattr(store, "_write_batch", failing)
     with pytest.raises(RuntimeError, match="went away"):
-        load(store, read(source), batch_size=2)
-    assert len(started) == 7  # nothing started after the failure
+        load(store, read(source), batch_size=3)
+    assert started == [3, 3, 3, 1, 3, 3]  # nothing started after the failure
     assert store.count_nodes(Label.PERSON) == 10
-    assert sum(len(store.relationships(Label.PERSON, f"p{i}", [RelType.KNOWS])) for i in range(10)) == 2 * 2  # 1st batch
+    assert sum(len(store.relationships(Label.PERSON, f"p{i}", [RelType.KNOWS])) for i in range(10)) == 2 * 3  # 1st batch
+
+
+def test_counts_and_progress_hold_when_the_store_writes_on_several_threads(store: Store, tmp_path: Path) -> None:
+    """Enough rows for Neo4j's two-session bulk path: every batch is counted once, and the
+    progress of each phase ends at its total."""
+    n = 120
+    people = "".join(f"p{i:03d},P{i},RESIDENT,false,,\n" for i in range(n))
+    pairs = sorted({(i, (i * k + 1) % n) for i in range(n) for k in (3, 7)} - {(i, i) for i in range(n)})
+    pairs = [(a, b) for a, b in pairs if (b, a) not in pairs or a < b]
+    source = folder(tmp_path, people=PEOPLE + people, knows="start,end\n" + "".join(f"p{a:03d},p{b:03d}\n" for a, b in pairs))
+    seen: dict[str, int] = {}
+    report = load(store, read(source), batch_size=5, progress=lambda phase, done: seen.__setitem__(phase, max(done, seen.get(phase, 0))))
+    assert (report.created, report.rels_written, report.errors) == (n, len(pairs), [])
+    assert report.batches >= n // 5 + -(-len(pairs) // 5)  # Neo4j cuts its own blocks: maybe more
+    assert (seen["writing nodes"], seen["writing relationships"]) == (n, len(pairs))
+    assert sum(len(store.relationships(Label.PERSON, f"p{i:03d}", [RelType.KNOWS])) for i in range(n)) == 2 * len(pairs)
