@@ -10,6 +10,7 @@ from functools import partial
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from graphsvc.api import http
 from graphsvc.api.context import Context, call
@@ -55,14 +56,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
 
     app = FastAPI(title="graphsvc", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
 
-    @app.middleware("http")
-    async def request_id(request: Request, call_next):  # type: ignore[no-untyped-def]
-        rid = request.headers.get("x-request-id") or uuid.uuid4().hex[:16]
-        request.state.request_id = rid
-        response = await call_next(request)
-        response.headers["x-request-id"] = rid
-        log.info("request", extra={"request_id": rid, "method": request.method, "path": request.url.path, "status": response.status_code})
-        return response
+    app.add_middleware(RequestIds)
 
     @app.get("/healthz")
     async def healthz() -> dict[str, str]:
@@ -97,6 +91,37 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
         return await http.handle(request, schema, context, graphiql=settings.dev_mode)
 
     return app
+
+
+class RequestIds:
+    """Every HTTP request gets an id (the client's ``X-Request-Id`` or a new one), in
+    ``request.state.request_id``, in the answer's ``X-Request-Id`` and in one JSON log line
+    with its method, path and status. Plain ASGI, not ``@app.middleware``: Starlette's
+    ``BaseHTTPMiddleware`` runs each request through a task group and memory streams."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        given = next((v for k, v in scope["headers"] if k == b"x-request-id"), b"")
+        rid = given.decode("latin-1")[:200] or uuid.uuid4().hex[:16]
+        scope.setdefault("state", {})["request_id"] = rid
+        status = 500
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                message["headers"] = [*message.get("headers", ()), (b"x-request-id", rid.encode("latin-1"))]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_id)
+        finally:
+            log.info("request", extra={"request_id": rid, "method": scope["method"], "path": scope["path"], "status": status})
 
 
 def serve_app() -> FastAPI:

@@ -18,10 +18,11 @@ import logging
 import uuid
 from typing import Any
 
+import orjson
 from graphql import GraphQLError, get_operation_ast, parse
 from graphql import OperationType as AstOperation
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.responses import HTMLResponse, Response
 from strawberry import Schema
 from strawberry.types.graphql import OperationType
 
@@ -134,7 +135,8 @@ def _is_mutation(query: str, operation: str | None) -> bool:
 
 
 def _reply(media: str, body: dict[str, Any], status: int = 200, headers: dict[str, str] | None = None) -> Response:
-    return JSONResponse(body, status_code=status, media_type=f"{media}; charset=utf-8", headers=headers)
+    # orjson: several times faster than json.dumps on a page of results; the same JSON
+    return Response(orjson.dumps(body), status_code=status, media_type=f"{media}; charset=utf-8", headers=headers)
 
 
 async def handle(request: Request, schema: Schema, context: Any, *, graphiql: bool) -> Response:

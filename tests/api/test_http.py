@@ -152,6 +152,13 @@ def test_health_and_readiness(live: Live) -> None:
     assert ready.status_code == 200 and ready.headers["x-request-id"]
 
 
+def test_a_request_id_given_by_the_client_comes_back_and_one_is_made_otherwise(live: Live) -> None:
+    given = httpx.post(live.url, json={"query": "{ __typename }"}, headers={"x-request-id": "trace-42", "authorization": "Bearer nope"})
+    assert given.status_code == 401 and given.headers["x-request-id"] == "trace-42"
+    made = {_post(live, {"query": "{ __typename }"}).headers["x-request-id"] for _ in range(2)}
+    assert len(made) == 2 and all(len(rid) == 16 for rid in made)
+
+
 def test_query_cost_limit(live: Live) -> None:
     costly = "{ people(first: 1000) { edges { node { knows(first: 1000) { edges { node { trust } } } } } } }"
     response = _post(live, {"query": costly}, GRAPHQL_RESPONSE)
