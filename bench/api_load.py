@@ -39,7 +39,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 from bench.bulk_load import (
     RESULTS_DIR,
@@ -878,7 +878,7 @@ class LeanClient:
             self._idle.append(conn)
         return _Answer(status, content)
 
-    async def __aenter__(self) -> LeanClient:
+    async def __aenter__(self) -> Self:
         return self
 
     async def __aexit__(self, *exc: object) -> None:

@@ -6,10 +6,10 @@ against the source and then the store, and spools what is valid to a temporary f
 (pickled batches, so memory stays bounded and nothing is validated twice). Only if no
 error was found (or with ``skip_invalid``) does the second pass write the spool: implied
 nodes, then nodes, then relationships, through the store's bulk upsert, in its atomic
-batches (Neo4j's on two sessions, reading the spool ahead while it writes). A load stopped half-way (Ctrl-C, a killed
-process) leaves whole batches and no relationship without its ends; running the same load
-again completes it, and a load of the same data changes nothing (its nodes count as
-unchanged).
+batches (Neo4j's on two sessions, reading the spool ahead while it writes). A load
+stopped half-way (Ctrl-C, a killed process) leaves whole batches and no relationship
+without its ends; running the same load again completes it, and a load of the same data
+changes nothing (its nodes count as unchanged).
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ import tempfile
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import partial
 from itertools import chain
 from typing import IO, Any
 
@@ -269,16 +270,13 @@ def _write(store: Store, state: _Validation, batch_size: int, progress: Progress
     report = state.report
     counted = threading.Lock()  # on_batch runs on the store's writer threads
 
-    def implied_written(result: BatchResult) -> None:
+    def written(result: BatchResult, *, implied: bool = False) -> None:
         with counted:
             report.batches += result.batches
             report.written = True
-            report.implied_created += result.created
-
-    def written(result: BatchResult) -> None:
-        with counted:
-            report.batches += result.batches
-            report.written = True
+            if implied:
+                report.implied_created += result.created
+                return
             report.created += result.created
             report.updated += result.updated
             report.unchanged += result.unchanged
@@ -289,7 +287,7 @@ def _write(store: Store, state: _Validation, batch_size: int, progress: Progress
                 else:
                     progress("writing nodes", report.created + report.updated + report.unchanged)
 
-    memory = LoadMemory(on_batch=implied_written)
+    memory = LoadMemory(on_batch=partial(written, implied=True))
     store.bulk_upsert(list(state.implied.values()), (), batch_size=batch_size, memory=memory)
     memory.on_batch = written
     nodes = chain.from_iterable(state.nodes.batches())
