@@ -22,7 +22,12 @@ from typing import Any, Literal, Self
 import networkx as nx
 
 from graphsvc.auth.tokens import TokenRecord
-from graphsvc.errors import DuplicateIdError, InvalidInputError, NotFoundError
+from graphsvc.errors import (
+    DanglingRelationshipError,
+    DuplicateIdError,
+    InvalidInputError,
+    NotFoundError,
+)
 from graphsvc.model import (
     NODE_MODELS,
     REL_SPECS,
@@ -126,6 +131,15 @@ def collect_now_and_then(rows: int) -> None:
 def _check_int(name: str, value: int, low: int, high: int) -> None:
     if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
         raise InvalidInputError(f"must be an integer from {low} to {high}", field=name, value=value)
+
+
+def dangling(rel: Rel, start_missing: bool, row: int) -> DanglingRelationshipError:
+    """The error for ``rel`` (at ``row`` of a load), whose start or end is nowhere."""
+    side, label, id = ("start", rel.start_label, rel.start) if start_missing else ("end", rel.end_label, rel.end)
+    return DanglingRelationshipError(
+        f"{rel.type} relationship {side}s at {label} {id!r}, which exists neither in this batch nor in the store",
+        field=side, row=row, value=id,
+    )
 
 
 def has_name(label: Label) -> bool:

@@ -27,7 +27,6 @@ from neo4j import exceptions as neo4j_errors
 from graphsvc.auth.tokens import TokenRecord
 from graphsvc.errors import (
     ConfigurationError,
-    DanglingRelationshipError,
     GraphsvcError,
     NotFoundError,
     StoreError,
@@ -37,7 +36,7 @@ from graphsvc.model import Label, Node, Rel, RelType, name_key, to_record
 from graphsvc.model.relationships import rel_key
 from graphsvc.settings import Settings
 from graphsvc.store import neo4j_queries as Q
-from graphsvc.store.base import DEFAULT_BATCH, Store, _chunks
+from graphsvc.store.base import DEFAULT_BATCH, Store, _chunks, dangling
 from graphsvc.store.types import (
     BatchResult,
     ErasureReport,
@@ -435,12 +434,7 @@ class Neo4jStore(Store):
         found = tx.run(Q.FIND_DANGLING[shape], rows=rows).single()
         if found is None:
             return StoreError("a relationship could not be stored")
-        rel = rels[found["i"]]
-        side, label, id = ("start", rel.start_label, rel.start) if found["start_missing"] else ("end", rel.end_label, rel.end)
-        return DanglingRelationshipError(
-            f"{rel.type} relationship {side}s at {label} {id!r}, which exists neither in this batch nor in the store",
-            field=side, row=found["i"] + offset, value=id,
-        )
+        return dangling(rels[found["i"]], found["start_missing"], found["i"] + offset)
 
     def _delete_node(self, label: Label, id: str) -> bool:
         return self._write(lambda tx: tx.run(Q.DELETE_NODE[label], id=id).single(strict=True)["deleted"]) > 0

@@ -29,7 +29,6 @@ import orjson
 from graphsvc.auth.tokens import TokenRecord
 from graphsvc.errors import (
     ConfigurationError,
-    DanglingRelationshipError,
     GraphsvcError,
     NotFoundError,
     StoreError,
@@ -38,7 +37,7 @@ from graphsvc.errors import (
 from graphsvc.model import Label, Node, Rel, RelType, name_key, to_record
 from graphsvc.settings import Settings
 from graphsvc.store import sqlite_sql as Q
-from graphsvc.store.base import Store
+from graphsvc.store.base import Store, dangling
 from graphsvc.store.types import (
     BatchResult,
     ErasureReport,
@@ -307,12 +306,7 @@ class SqliteStore(Store):
         src, dst = list(map(nids.get, starts)), list(map(nids.get, ends))
         if None in src or None in dst:
             i = next(i for i, pair in enumerate(zip(src, dst)) if None in pair)
-            r = rels[i]
-            side, label, id = ("start", r.start_label, r.start) if src[i] is None else ("end", r.end_label, r.end)
-            raise DanglingRelationshipError(
-                f"{r.type} relationship {side}s at {label} {id!r}, which exists neither in this batch nor in the store",
-                field=side, row=i + offset, value=id,
-            )
+            raise dangling(rels[i], src[i] is None, i + offset)
         props = map(bytes.decode, map(_DUMP_SORTED, map(_PROPS, rels)))
         return list(zip(src, map(_TYPE, rels), dst, props))  # type: ignore[arg-type]
 
