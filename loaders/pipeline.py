@@ -1,14 +1,23 @@
 """Validate a whole source, then write it: all or nothing by default.
 
-:func:`load` reads a stream of items twice over without holding it: the first pass
-validates every item with the model, checks ids for duplicates and relationship ends
-against the source and then the store, and spools what is valid to a temporary file
-(pickled batches, so memory stays bounded and nothing is validated twice). Only if no
-error was found (or with ``skip_invalid``) does the second pass write the spool: implied
-nodes, then nodes, then relationships, through the store's bulk upsert, in its atomic
-batches (Neo4j's on two sessions, reading the spool ahead while it writes). A load
-stopped half-way (Ctrl-C, a killed process) leaves whole batches and no relationship
-without its ends; running the same load again completes it, and a load of the same data
+:func:`load` reads a stream of items once without holding it: it validates every item
+with the model, checks ids for duplicates and relationship ends against the source and
+then the store, and writes what is valid, in one of two ways:
+
+* **in one transaction, as it goes** (stores whose :meth:`~graphsvc.store.base.Store.whole_load`
+  says they can: SQLite). Nodes and the relationships between nodes the source has given
+  are written in batches while the source is read; the rest (relationships to nodes not
+  seen yet, which may be in the store, later in the source or nowhere) is spooled and
+  written after the end checks. An error (without ``skip_invalid``) rolls everything back,
+  and so does Ctrl-C or a killed process: the store has all of the load or none of it.
+* **after validation, from a spool** (Neo4j, whose transactions live in server memory):
+  what is valid is spooled to a temporary file (pickled batches, so memory stays bounded
+  and nothing is validated twice) and, only if no error was found (or with
+  ``skip_invalid``), written by the store's bulk upsert in its atomic batches (on two
+  sessions, reading the spool ahead). A load stopped half-way leaves whole batches and no
+  relationship without its ends.
+
+Either way, running the same load again completes it, and a load of the same data
 changes nothing (its nodes count as unchanged).
 """
 
@@ -18,8 +27,8 @@ import pickle
 import tempfile
 import threading
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import nullcontext
 from dataclasses import dataclass, field
-from functools import partial
 from itertools import chain
 from typing import IO, Any
 
@@ -106,12 +115,57 @@ class _Spool:
         self._file.close()
 
 
-class _Validation:
-    """The first pass: everything known about the source after reading it once."""
+class _Rollback(Exception):
+    """Raised inside a store's whole_load to store nothing."""
 
-    def __init__(self, report: LoadReport, batch_size: int, progress: Progress | None) -> None:
+
+class _Stream:
+    """Writes validated rows while the source is read, inside the store's whole load: nodes
+    in batches, and relationships in batches after the nodes they need."""
+
+    def __init__(self, store: Store, batch_size: int, memory: LoadMemory) -> None:
+        self.store, self.size, self.memory = store, batch_size, memory
+        self.nodes: list[Node] = []
+        self.rels: list[Rel] = []
+        self.on = True
+
+    def node(self, node: Node) -> None:
+        self.nodes.append(node)
+        if len(self.nodes) >= self.size:
+            self._write_nodes()
+
+    def rel(self, rel: Rel) -> None:
+        self.rels.append(rel)
+        if len(self.rels) >= self.size:
+            self.flush()
+
+    def _write_nodes(self) -> None:
+        if self.nodes:
+            self.store.bulk_upsert(self.nodes, (), batch_size=self.size, memory=self.memory)
+            self.nodes = []
+
+    def flush(self) -> None:
+        self._write_nodes()
+        if self.rels:
+            self.store.bulk_upsert((), self.rels, batch_size=self.size, memory=self.memory)
+            self.rels = []
+
+    def stop(self) -> None:
+        """Nothing more is written (an error: the load will be rolled back)."""
+        self.on = False
+        self.nodes, self.rels = [], []
+
+
+class _Validation:
+    """Everything known about the source after reading it once (and, with a stream, what
+    was written meanwhile)."""
+
+    def __init__(self, report: LoadReport, batch_size: int, progress: Progress | None, *,
+                 stream: _Stream | None = None, skip_invalid: bool = False) -> None:
         self.report = report
         self.progress = progress
+        self.stream = stream
+        self.skip_invalid = skip_invalid
         self.nodes = _Spool(batch_size)
         self.rels = _Spool(batch_size)
         self.node_rows: dict[NodeKey, Where] = {}  # explicit nodes of the source, where first seen
@@ -123,6 +177,8 @@ class _Validation:
 
     def reject(self, item: Item | None, problem: Problem) -> None:
         self.report.problems.append(problem)
+        if self.stream is not None and self.stream.on and not self.skip_invalid:
+            self.stream.stop()
         where = (problem.file, problem.row)
         if where not in self.rejected_rows:
             self.rejected_rows.add(where)
@@ -139,7 +195,7 @@ class _Validation:
             return
         self.report.rows += 1
         if self.progress and self.report.rows % 10_000 == 0:
-            self.progress("validating", self.report.rows)
+            self.progress(self.phase, self.report.rows)
         try:
             if entry.is_node:
                 self._node(entry, parse_node(entry.kind, entry.data, row=entry.row))
@@ -157,7 +213,10 @@ class _Validation:
             self.reject(item, Problem(item.file, item.row, "id", node.id, f"duplicate: {node.label} {node.id!r} is already on row {first[1]} of {first[0]}"))
             return
         self.node_rows[key] = (item.file, item.row)
-        self.nodes.add(node)
+        if self.stream is None:
+            self.nodes.add(node)
+        elif self.stream.on:
+            self.stream.node(node)
 
     def _rel(self, item: Item, rel: Rel) -> None:
         digest = hash(rel.key)
@@ -165,9 +224,21 @@ class _Validation:
             self.reject(item, Problem(item.file, item.row, "end", rel.end, f"duplicate: this {rel.type} from {rel.start!r} to {rel.end!r} is already on row {first[1]} of {first[0]}"))
             return
         self.rel_rows[digest] = (item.file, item.row)
-        for key in ((rel.start_label, rel.start), (rel.end_label, rel.end)):
-            self.wanted.setdefault(key, (item.file, item.row))  # type: ignore[arg-type]
-        self.rels.add(_pack(rel, item.file, item.row))
+        start, end = (rel.start_label, rel.start), (rel.end_label, rel.end)
+        self.wanted.setdefault(start, (item.file, item.row))  # type: ignore[arg-type]
+        self.wanted.setdefault(end, (item.file, item.row))  # type: ignore[arg-type]
+        if self.stream is None:
+            self.rels.add(_pack(rel, item.file, item.row))
+        elif not self.stream.on:
+            return
+        elif start in self.node_rows and end in self.node_rows:  # both ends written (or in the stream's batch)
+            self.stream.rel(rel)
+        else:  # written after the end checks
+            self.rels.add(_pack(rel, item.file, item.row))
+
+    @property
+    def phase(self) -> str:
+        return "validating" if self.stream is None else "validating and writing"
 
     def check_ends(self, store: Store) -> None:
         """Ends that are neither nodes of the source nor in the store are errors; implied
@@ -240,56 +311,87 @@ def load(
     batch_size: int = DEFAULT_BATCH,
     progress: Progress | None = None,
 ) -> LoadReport:
-    """Validate every item, then (unless an error was found and ``skip_invalid`` is off,
-    or ``dry_run``) write them in atomic batches. Never raises for bad input: every
-    problem is in the report, with its file, row, column and value."""
+    """Validate every item and, unless an error was found and ``skip_invalid`` is off, or
+    ``dry_run``, store them: as they are read in one transaction where the store can,
+    otherwise in atomic batches after validation (see the module's doc). Never raises for
+    bad input: every problem is in the report, with its file, row, column and value."""
     report = LoadReport()
-    state = _Validation(report, batch_size, progress)
+    counts = _Counts(report, progress)
+    memory = LoadMemory(on_batch=counts.written)
     # no full garbage collection meanwhile (see gc_paused): the load's tables of ids grow
     # to millions of entries, which every full collection would traverse
-    with gc_paused():
-        try:
-            for entry in items:
-                state.take(entry)
-            if progress:
-                progress("checking", report.rows)
-            state.check_ends(store)
-            if dry_run or (report.errors and not skip_invalid):
-                return report
-            _write(store, state, batch_size, progress)
-            return report
-        finally:
-            state.close()
+    try:
+        with gc_paused(), (nullcontext(False) if dry_run else store.whole_load()) as whole:
+            stream = _Stream(store, batch_size, memory) if whole else None
+            state = _Validation(report, batch_size, progress, stream=stream, skip_invalid=skip_invalid)
+            counts.quiet = stream is not None  # its writes go with the "validating and writing" phase
+            try:
+                for entry in items:
+                    state.take(entry)
+                if stream is not None and stream.on:
+                    stream.flush()
+                if progress:
+                    progress("checking", report.rows)
+                state.check_ends(store)
+                if report.errors and not skip_invalid:
+                    if whole:
+                        _discard(report)
+                        raise _Rollback
+                    return report
+                if not dry_run:
+                    counts.quiet = False
+                    _write(store, state, batch_size, memory, counts)
+            finally:
+                state.close()
+    except _Rollback:
+        pass
+    return report
 
 
-def _write(store: Store, state: _Validation, batch_size: int, progress: Progress | None) -> None:
-    """Implied nodes, then the spooled nodes and relationships, through the store's own bulk
-    path (Neo4j writes on two sessions at once, and reads the spool ahead while it writes),
-    with one :class:`LoadMemory` for the whole load. The first failed batch ends the load;
-    the batches before it stay whole."""
-    report = state.report
-    counted = threading.Lock()  # on_batch runs on the store's writer threads
+def _discard(report: LoadReport) -> None:
+    """What a rolled-back whole load wrote is gone: the report says nothing was."""
+    report.created = report.updated = report.unchanged = report.implied_created = report.rels_written = report.batches = 0
+    report.written = False
 
-    def written(result: BatchResult, *, implied: bool = False) -> None:
-        with counted:
+
+@dataclass
+class _Counts:
+    """The report's counts of what was written, kept as the store's batches commit (on its
+    writer threads, maybe two at once), and the writing phases' progress."""
+
+    report: LoadReport
+    progress: Progress | None
+    implied: bool = False  # the batches now written are implied nodes
+    quiet: bool = False  # no writing progress (a whole load: reported as rows are read)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def written(self, result: BatchResult) -> None:
+        report = self.report
+        with self.lock:
             report.batches += result.batches
             report.written = True
-            if implied:
+            if self.implied:
                 report.implied_created += result.created
                 return
             report.created += result.created
             report.updated += result.updated
             report.unchanged += result.unchanged
             report.rels_written += result.rels_written
-            if progress:
+            if self.progress and not self.quiet:
                 if result.rels_written:
-                    progress("writing relationships", report.rels_written)
+                    self.progress("writing relationships", report.rels_written)
                 else:
-                    progress("writing nodes", report.created + report.updated + report.unchanged)
+                    self.progress("writing nodes", report.created + report.updated + report.unchanged)
 
-    memory = LoadMemory(on_batch=partial(written, implied=True))
+
+def _write(store: Store, state: _Validation, batch_size: int, memory: LoadMemory, counts: _Counts) -> None:
+    """Implied nodes, then the spooled nodes and relationships, through the store's own bulk
+    path (Neo4j writes on two sessions at once, and reads the spool ahead while it writes),
+    with the load's one :class:`LoadMemory`. The first failed batch ends the load; the
+    batches before it stay whole (in a whole load, nothing stays)."""
+    counts.implied = True
     store.bulk_upsert(list(state.implied.values()), (), batch_size=batch_size, memory=memory)
-    memory.on_batch = written
+    counts.implied = False
     nodes = chain.from_iterable(state.nodes.batches())
     rels = (_unpack(packed) for batch in state.rels.batches() for packed in batch if state.rel_ok(packed))
     store.bulk_upsert(nodes, rels, batch_size=batch_size, memory=memory)

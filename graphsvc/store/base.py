@@ -337,6 +337,15 @@ class Store(ABC):
 
     # ------------------------------------------------------------------ bulk
 
+    @contextmanager
+    def whole_load(self) -> Iterator[bool]:
+        """Yields whether this store makes every write of the calling thread inside the block
+        one transaction: committed when the block ends, rolled back (nothing stored) if it
+        raises or the process dies. A loader that gets ``True`` writes as it validates and
+        raises to discard; with ``False`` (this default: Neo4j keeps a transaction's changes
+        in server memory, too much for a large load) each batch is its own transaction."""
+        yield False
+
     def bulk_upsert(self, nodes: Iterable[Node] = (), rels: Iterable[Rel] = (), *, batch_size: int = DEFAULT_BATCH,
                     memory: LoadMemory | None = None) -> BatchResult:
         """Upsert nodes, then relationships, in batches of ``batch_size``; each batch is

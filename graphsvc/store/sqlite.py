@@ -98,6 +98,7 @@ class SqliteStore(Store):
         self._readers: list[sqlite3.Connection] = []
         self._readers_lock = threading.Lock()
         self._closed = False
+        self._whole: int | None = None  # the thread inside whole_load, if any
         with _translated():
             if self.path.parent and not self.path.parent.exists():
                 raise StoreUnavailableError(f"folder {self.path.parent} does not exist", field="store_uri")
@@ -137,6 +138,18 @@ class SqliteStore(Store):
     def _transaction(self) -> Iterator[sqlite3.Connection]:
         if self._closed:
             raise StoreUnavailableError("the store is closed")
+        if self._whole == threading.get_ident():  # inside this thread's whole_load: a savepoint in it
+            with _translated():
+                conn = self._writer
+                conn.execute("SAVEPOINT batch")
+                try:
+                    yield conn
+                except BaseException:
+                    conn.execute("ROLLBACK TO batch")
+                    conn.execute("RELEASE batch")
+                    raise
+                conn.execute("RELEASE batch")
+            return
         with self._write_lock, _translated():
             conn = self._writer
             conn.execute("BEGIN IMMEDIATE")
@@ -146,6 +159,22 @@ class SqliteStore(Store):
                 conn.execute("ROLLBACK")
                 raise
             conn.execute("COMMIT")
+
+    @contextmanager
+    def whole_load(self) -> Iterator[bool]:
+        """One write transaction for everything this thread writes in the block (each batch
+        a savepoint in it): the file has all of the load or none of it, also after a crash.
+        Other writers wait meanwhile (other processes for ``busy_timeout``, then fail as
+        busy); readers go on seeing the state before the load."""
+        if self._whole == threading.get_ident():
+            yield True
+            return
+        with self._transaction():
+            self._whole = threading.get_ident()
+            try:
+                yield True
+            finally:
+                self._whole = None
 
     @contextmanager
     def _snapshot(self) -> Iterator[sqlite3.Connection]:
