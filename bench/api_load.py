@@ -514,15 +514,21 @@ async def drive(client: LeanClient, sc: Scenario, inputs: Inputs, duration: floa
 class Server:
     """``graphsvc serve`` in its own process, on a free loopback port."""
 
-    def __init__(self, uri: str, log_path: Path, workers: int = 1) -> None:
+    def __init__(self, uri: str, log_path: Path, workers: int = 1, *, floor: bool = False) -> None:
         self.uri = uri
         self.port = free_port()
         self.log_path = log_path
-        exe = Path(sys.executable).parent / "graphsvc"
-        cmd = [str(exe)] if exe.exists() else [sys.executable, "-m", "graphsvc.cli"]
-        self.cmd = [*cmd, "serve", "--host", "127.0.0.1", "--port", str(self.port), "--store", uri, "--workers", str(workers)]
+        env = dict(os.environ)
+        if floor:  # bench.api_floor on the same uvicorn: see that module
+            self.cmd = [sys.executable, "-m", "uvicorn", "bench.api_floor:app", "--host", "127.0.0.1", "--port", str(self.port),
+                        "--workers", str(workers), "--no-access-log"]
+            env["GRAPHSVC_FLOOR_NEO4J_URI"] = uri
+        else:
+            exe = Path(sys.executable).parent / "graphsvc"
+            cmd = [str(exe)] if exe.exists() else [sys.executable, "-m", "graphsvc.cli"]
+            self.cmd = [*cmd, "serve", "--host", "127.0.0.1", "--port", str(self.port), "--store", uri, "--workers", str(workers)]
         self._log = open(log_path, "wb")  # noqa: SIM115 - closed in stop()
-        self.proc = subprocess.Popen(self.cmd, cwd=ROOT, stdout=self._log, stderr=subprocess.STDOUT)
+        self.proc = subprocess.Popen(self.cmd, cwd=ROOT, stdout=self._log, stderr=subprocess.STDOUT, env=env)
         self.base_url = f"http://127.0.0.1:{self.port}"
 
     def wait_ready(self, timeout: float = 120.0) -> float:
@@ -811,7 +817,54 @@ def bench_store(console: Any, args: argparse.Namespace, target: Target, graph: G
     finally:
         server.stop()
         out["server"]["log_tail"] = server.log_tail(5)
+    if args.floor and target.kind == "neo4j" and not out.get("error"):
+        out["floor"] = run_floor(console, args, target, inputs, tmp, db_pid, token, scenarios)
     return out
+
+
+def run_floor(console: Any, args: argparse.Namespace, target: Target, inputs: Inputs, tmp: Path, db_pid: int | None,
+              token: str, scenarios: dict[str, Any]) -> dict[str, Any]:
+    """(a) and (b) again, against :mod:`bench.api_floor` (one Cypher query a request, no
+    GraphQL): the most this machine gives a Python server. Its answers are checked
+    against the baseline's first."""
+    server = Server(target.uri, tmp / "server-floor.log", workers=args.workers, floor=True)
+    out: dict[str, Any] = {"cmd": server.cmd}
+    try:
+        out["ready_s"] = server.wait_ready()
+        meter = CpuMeter(server.proc.pid, db_pid)
+        for sc in SCENARIOS[:2]:
+            res = scenarios.get(sc.key) or {}
+            if "api" not in res:
+                continue
+            mismatches = asyncio.run(_floor_check(server, token, sc, inputs, target.store, args))
+            console.print(f"\\[floor] ({sc.key}) {sc.name}: ...", end=" ")
+            floor = asyncio.run(_api_run(server, token, sc, inputs, args, meter)) | {"mismatches": mismatches}
+            res["floor"] = floor
+            if floor.get("rate") and res["api"].get("rate"):
+                res["floor_ratio"] = floor["rate"] / res["api"]["rate"]
+            colour = "red" if floor["errors"] or mismatches else "green"
+            console.print(f"{floor['rate']:,.0f} req/s, p50 {floor.get('p50_ms', 0):.2f} ms, p95 {floor.get('p95_ms', 0):.2f} ms, "
+                          f"[{colour}]{floor['errors']} errors, {len(mismatches)} answers differing from the baseline[/]")
+    except Exception as exc:  # noqa: BLE001 - reported, and the run fails
+        out["error"] = f"{type(exc).__name__}: {exc}"
+        console.print(f"\\[floor] [red]failed[/]: {out['error']}")
+    finally:
+        server.stop()
+        out["log_tail"] = server.log_tail(5)
+    return out
+
+
+async def _floor_check(server: Server, token: str, sc: Scenario, inputs: Inputs, store: Any, args: argparse.Namespace) -> list[str]:
+    rng = random.Random(args.seed + 7)
+    mismatches: list[str] = []
+    async with _client(server, token) as client:
+        for _ in range(args.check_samples):
+            v = sc.variables(rng, inputs)
+            r = await client.post("/graphql", _dumps({"query": sc.query, "variables": v}))
+            got, expected = sc.normalize(_loads(r.content)["data"]) if r.status_code == 200 else r.text, sc.baseline(store, v)
+            if got != expected:
+                mismatches.append(f"{v}: floor {str(got)[:200]} != baseline {str(expected)[:200]}")
+    return mismatches
 
 
 def _port(uri: str) -> int:
@@ -975,6 +1028,11 @@ def print_report(console: Any, args: argparse.Namespace, results: list[dict[str,
                 _f(b.get("p50_ms"), ".2f"), _f(b.get("p95_ms"), ".2f"), _f(s.get("p50_ratio"), ".1f") + "x",
                 _f(s.get("throughput_ratio"), ".2f"), calls, err_text, target,
             )
+            if f := s.get("floor"):
+                bad = f.get("errors", 0) + f.get("warmup_errors", 0) + len(f.get("mismatches", []))
+                table.add_row(r["store"], f"({key}) floor", _f(f.get("rate"), ",.0f"), _f(f.get("p50_ms"), ".2f"),
+                              _f(f.get("p95_ms"), ".2f"), _f(f.get("p99_ms"), ".2f"), *[""] * 6, f"[red]{bad}[/]" if bad else "0",
+                              "bench.api_floor: 1 Cypher query, no GraphQL")
     console.print(table)
 
     cpu = Table(title="CPU per request/op (ms of CPU) and cores busy during the measured stretch; 'other' = the rest of the (shared) machine")
@@ -983,16 +1041,17 @@ def print_report(console: Any, args: argparse.Namespace, results: list[dict[str,
         cpu.add_column(col, justify="left" if col in ("store", "scenario", "side") else "right")
     for r in results:
         for key, s in (r.get("scenarios") or {}).items():
-            for side in ("api", "baseline"):
+            for side in ("api", "floor", "baseline"):
                 c = (s.get(side) or {}).get("cpu")
                 if not c:
                     continue
                 per, busy = c["cpu_ms_per_op"], c["cores_busy"]
                 rss = s.get("server_rss_kib") if side == "api" else None
+                served = side != "baseline"
                 cpu.add_row(
                     r["store"], f"({key}) {s['name']}", side, _f(per.get("client"), ".2f"),
-                    _f(per.get("server"), ".2f") if side == "api" else "-", _f(per.get("db"), ".2f"),
-                    _f(busy.get("client"), ".2f"), _f(busy.get("server"), ".2f") if side == "api" else "-",
+                    _f(per.get("server"), ".2f") if served else "-", _f(per.get("db"), ".2f"),
+                    _f(busy.get("client"), ".2f"), _f(busy.get("server"), ".2f") if served else "-",
                     _f(busy.get("db"), ".2f"), _f(busy.get("other"), ".2f"), _f(rss / 1024 if rss else None, ",.0f"),
                 )
     console.print(cpu)
@@ -1028,6 +1087,8 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
                    help="inputs per scenario checked against the baseline and counted for store calls (default 5)")
     p.add_argument("--py-spy", type=float, default=0.0, metavar="SECONDS",
                    help="after each API scenario, profile the server with py-spy for SECONDS of extra (untimed) load")
+    p.add_argument("--floor", action="store_true",
+                   help="also serve (a) and (b) from bench.api_floor (one Cypher query a request, no GraphQL) on Neo4j: the machine's floor")
     p.add_argument("--workdir", default=tempfile.gettempdir(), help="where the SQLite file and server logs go")
     p.add_argument("--no-json", action="store_true", help="do not write bench/results/api_load-<timestamp>.json")
     args = p.parse_args(argv)
@@ -1082,6 +1143,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             a = s.get("api") or {}
             bad = a.get("errors", 0) + a.get("warmup_errors", 0)
             mism = s.get("check", {}).get("mismatches", [])
+            floor = s.get("floor") or {}
+            if floor.get("errors") or floor.get("mismatches"):
+                failed = True
+                console.print(f"[bold red]{r['store']} ({key}) floor: FAILED[/]: {floor.get('errors')} failed responses, "
+                              f"{len(floor.get('mismatches', []))} answers differing from the baseline")
+                for sample in (floor.get("error_samples") or [])[:3] + floor.get("mismatches", [])[:3]:
+                    console.print(f"    {sample}")
             if s.get("error") or bad or mism:
                 failed = True
                 why = s.get("error") or f"{bad} failed responses, {len(mism)} answers differing from the baseline"

@@ -4,7 +4,9 @@ Every write is a transaction on the single writer connection (guarded by a lock 
 started with ``BEGIN IMMEDIATE``); readers use one connection per thread and see the
 last committed state. ``synchronous=FULL`` makes every acknowledged commit durable, and
 WAL makes each batch wholly present or wholly absent after a crash: the file opens
-again without repair. Erasure relies on ``secure_delete`` and truncates the WAL, so no
+again without repair. A load may make all its batches one transaction
+(:meth:`SqliteStore.whole_load`, each batch a savepoint in it): the file then has all of
+the load or none of it. Erasure relies on ``secure_delete`` and truncates the WAL, so no
 copy of an erased person's data stays in the files.
 """
 
