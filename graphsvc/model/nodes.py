@@ -19,14 +19,19 @@ from typing import Annotated, Any, ClassVar
 from pydantic import (
     BaseModel,
     ConfigDict,
-    EmailStr,
     Field,
     StringConstraints,
     field_validator,
     model_validator,
 )
 
-from graphsvc.model.codes import CountryCode, Isco08Code, LanguageCode, language_name
+from graphsvc.model.codes import (
+    CountryCode,
+    Email,
+    Isco08Code,
+    LanguageCode,
+    language_name,
+)
 from graphsvc.model.visibility import private, sensitive
 
 NodeId = Annotated[
@@ -176,7 +181,7 @@ class Consent(_Model):
 
 
 class Contact(_Model):
-    email: EmailStr | None = None
+    email: Email | None = None
     phone: Annotated[str, StringConstraints(pattern=r"^\+?[0-9 ()./-]{3,30}$")] | None = None
 
 

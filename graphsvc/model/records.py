@@ -3,7 +3,8 @@
 Neo4j properties are scalars or lists of scalars, so nested models are flattened one
 level with ``__`` (``consent__matching``, ``contact__email``); sets become sorted lists,
 dates ISO strings, a GeoJSON geometry a JSON string. Missing optional fields are left out.
-``from_record`` reverses it and validates again.
+``from_record`` reverses it and validates again, but for what cannot have changed since
+it was validated on its way in (email addresses: see :data:`graphsvc.model.codes.STORED`).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from typing import Any, Union, get_args, get_origin
 from pydantic import BaseModel, ValidationError
 
 from graphsvc.errors import InvalidInputError
+from graphsvc.model.codes import STORED
 from graphsvc.model.nodes import NODE_MODELS, Label, Node
 from graphsvc.model.relationships import Rel
 
@@ -94,7 +96,7 @@ def from_record(label: Label, record: dict[str, Any]) -> Node:
     for ts in TIMESTAMPS:
         if isinstance(data.get(ts), str):
             data[ts] = datetime.fromisoformat(data[ts])
-    return NODE_MODELS[label].model_validate(data)
+    return NODE_MODELS[label].model_validate(data, context=STORED)
 
 
 def _invalid(exc: ValidationError, row: int | None) -> InvalidInputError:

@@ -140,3 +140,19 @@ def test_records_round_trip_nested_fields() -> None:
     assert record["contact__email"] == "amal@example.org"
     assert record["availability"] == ["mon_morning", "sat_evening"]
     assert from_record(Label.PERSON, record) == p
+
+
+def test_an_email_is_normalized_on_the_way_in_and_read_back_as_stored(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Input is checked and normalized (as pydantic's EmailStr does); a stored record is
+    not checked again, since that check was most of what reading a person cost."""
+    p = parse_node(Label.PERSON, {"id": "p", "name": "N", "contact": {"email": "Amal@Example.ORG"}})
+    assert p.contact is not None and p.contact.email == "Amal@example.org"
+    record = to_record(p)
+
+    def refused(value: str) -> None:
+        raise RuntimeError(f"{value} was checked again")
+
+    monkeypatch.setattr("graphsvc.model.codes.validate_email", refused)
+    assert from_record(Label.PERSON, record) == p
+    with pytest.raises(RuntimeError, match="checked again"):
+        parse_node(Label.PERSON, {"id": "q", "name": "N", "contact": {"email": "q@example.org"}})
