@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import itertools
 from enum import Enum
 from typing import Annotated, Any
 
@@ -263,14 +264,14 @@ async def _listing(info: Info, label: Label, flt: NodeFilter, first: int, after:
 
 async def _path(info: Info, ids: list[str]) -> ConnectionPath | None:
     ctx = _ctx(info)
-    knows = frozenset({RelType.KNOWS})
-    people, *rels = await asyncio.gather(ctx.nodes(Label.PERSON, ids), *(ctx.rels(Label.PERSON, i, knows) for i in ids[:-1]))
-    if len(people) != len(ids):
-        return None  # someone on it is hidden from this caller
-    hops = []
-    for u, v, pu, pv, rels_u in zip(ids, ids[1:], people, people[1:], rels, strict=False):
-        rel = next(r for r in rels_u if {r.start, r.end} == {u, v})
-        hops.append(Hop(from_=t.Person(model=pu), to=t.Person(model=pv), trust=rel.props.get("trust", 0.5), context=rel.props.get("context")))
+    wanted = [parse_rel({"type": RelType.KNOWS, "start": u, "end": v}) for u, v in itertools.pairwise(ids)]
+    people, rels = await asyncio.gather(ctx.nodes(Label.PERSON, ids), ctx.stored(wanted))
+    if len(people) != len(ids) or None in rels:
+        return None  # someone on it is hidden from this caller (or it changed since it was found)
+    hops = [
+        Hop(from_=t.Person(model=pu), to=t.Person(model=pv), trust=rel.props.get("trust", 0.5), context=rel.props.get("context"))
+        for pu, pv, rel in zip(people, people[1:], rels, strict=False) if rel is not None
+    ]
     return ConnectionPath(length=len(hops), people=[t.Person(model=p) for p in people], hops=hops)
 
 

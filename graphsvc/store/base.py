@@ -309,6 +309,16 @@ class Store(ABC):
         props = self._get_rel(rel)
         return None if props is None else rel.model_copy(update={"props": props})
 
+    def get_relationships(self, rels: Sequence[Rel]) -> list[Rel | None]:
+        """:meth:`get_relationship` of several at once, in order (``None`` where there is
+        none): one round trip per type and labels on Neo4j, one read snapshot on SQLite."""
+        found = self._get_rels(rels)
+        return [None if (props := found.get(rel_key(r))) is None else r.model_copy(update={"props": props}) for r in rels]
+
+    def _get_rels(self, rels: Sequence[Rel]) -> dict[tuple[Any, ...], dict[str, Any]]:
+        """The stored props of those of ``rels`` that exist, by their key (one by one here)."""
+        return {rel_key(r): props for r in rels if (props := self._get_rel(r)) is not None}
+
     def disconnect(self, rel: Rel) -> bool:
         """Remove the relationship with ``rel``'s type and ends; whether it existed."""
         return self._delete_rel(rel)

@@ -447,6 +447,15 @@ class Neo4jStore(Store):
         records = self._read(Q.GET_REL[self._shape(rel)], start=rel.start, end=rel.end)
         return dict(records[0]["props"]) if records else None
 
+    def _get_rels(self, rels: Sequence[Rel]) -> dict[tuple[Any, ...], dict[str, Any]]:
+        by_shape: dict[Q.RelShape, list[list[str]]] = {}
+        for rel in rels:
+            by_shape.setdefault(self._shape(rel), []).append([rel.start, rel.end])
+        return {
+            (shape[0], shape[1], r["start"], shape[2], r["end"]): dict(r["props"])
+            for shape, pairs in by_shape.items() for r in self._read(Q.GET_RELS[shape], pairs=pairs)
+        }
+
     def _delete_rel(self, rel: Rel) -> bool:
         query = Q.DELETE_REL[self._shape(rel)]
         return self._write(lambda tx: tx.run(query, start=rel.start, end=rel.end).single(strict=True)["deleted"]) > 0

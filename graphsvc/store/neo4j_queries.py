@@ -122,6 +122,12 @@ MATCH (:{start} {id: $start})-[r:{type}]->(:{end} {id: $end})
 RETURN properties(r) AS props
 """)
 
+GET_RELS = _by_shape("""
+UNWIND $pairs AS pair
+MATCH (:{start} {id: pair[0]})-[r:{type}]->(:{end} {id: pair[1]})
+RETURN pair[0] AS start, pair[1] AS end, properties(r) AS props
+""")
+
 DELETE_REL = _by_shape("""
 MATCH (:{start} {id: $start})-[r:{type}]->(:{end} {id: $end})
 DELETE r

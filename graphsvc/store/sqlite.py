@@ -353,6 +353,14 @@ class SqliteStore(Store):
             row = self._reader().execute(Q.GET_REL, self._rel_key(rel)).fetchone()
         return None if row is None else json.loads(row[0])
 
+    def _get_rels(self, rels: Sequence[Rel]) -> dict[tuple[Any, ...], dict[str, Any]]:
+        found: dict[tuple[Any, ...], dict[str, Any]] = {}
+        with self._snapshot() as conn:
+            for rel in rels:
+                if (row := conn.execute(Q.GET_REL, self._rel_key(rel)).fetchone()) is not None:
+                    found[rel.key] = json.loads(row[0])
+        return found
+
     def _delete_rel(self, rel: Rel) -> bool:
         with self._transaction() as conn:
             return conn.execute(Q.DELETE_REL, self._rel_key(rel)).rowcount > 0

@@ -94,3 +94,18 @@ def test_relationships_of_both_ends_at_once_lists_each_once(two: Store) -> None:
     assert [r.end for r in grouped[(Label.PERSON, "a")]] == ["o1"]
     assert [r.start for r in grouped[(Label.ORGANIZATION, "o1")]] == ["a"]
     assert grouped[(Label.PERSON, "b")] == []
+
+
+def test_several_relationships_are_read_at_once_in_order_with_their_stored_props(store: Store) -> None:
+    for id in ("a", "b", "c"):
+        store.upsert(person(id))
+    store.upsert(node("Language", id="ara"))
+    store.connect(knows("a", "b", trust=0.9, context="ESL class"))
+    store.connect(knows("c", "b", trust=0.2))
+    store.connect(rel("SPEAKS", "a", "ara", props={"level": "native"}))
+    asked = [knows("b", "c"), knows("a", "c"), rel("SPEAKS", "a", "ara"), knows("b", "a")]
+    got = store.get_relationships(asked)
+    assert [r and (r.start, r.end, r.props) for r in got] == [
+        ("b", "c", {"trust": 0.2}), None, ("a", "ara", {"level": "native"}), ("a", "b", {"trust": 0.9, "context": "ESL class"})]
+    assert got == [store.get_relationship(r) for r in asked]
+    assert store.get_relationships([]) == []
