@@ -45,6 +45,8 @@ class Context:
     _nodes: DataLoader[NodeKey, Node | None] = field(init=False)
     _rels: DataLoader[RelsKey, list[Rel]] = field(init=False)
     _stored: DataLoader[tuple[Any, ...], Rel | None] = field(init=False)
+    #: the other ends of relationships loaded ahead (see :meth:`prefetch_ends`)
+    _ends: dict[RelsKey, list[tuple[Node, dict[str, Any]]]] = field(init=False, default_factory=dict)
 
     def __post_init__(self) -> None:
         self._nodes = DataLoader(load_fn=self._load_nodes)
@@ -80,6 +82,22 @@ class Context:
         found = await self._rels.load_many([(label, id, t) for t in chosen])
         rels = [r for group in found for r in group]
         return sorted(rels, key=lambda r: r.key) if len(found) > 1 else rels
+
+    def ends_now(self, label: Label, id: str, rel_type: RelType) -> list[tuple[Node, dict[str, Any]]] | None:
+        """The visible nodes at the other end of a node's relationships of a type, with each
+        relationship's props, if :meth:`prefetch_ends` loaded them; else ``None``."""
+        return self._ends.get((label, id, rel_type))
+
+    async def prefetch_ends(self, label: Label, ids: Sequence[str], wanted: dict[RelType, Label]) -> None:
+        """Load the relationships of these types of these nodes (``wanted``: the label at
+        their other end) and the visible nodes there, in one batch each, so that a page's
+        fields asking for them answer at once instead of each awaiting its share."""
+        keys = [(label, id, rel_type) for id in ids for rel_type in wanted]
+        groups = await self._rels.load_many(keys)
+        others = [[r.end if (r.start_label, r.start) == (key[0], key[1]) else r.start for r in rels] for key, rels in zip(keys, groups, strict=True)]
+        nodes = iter(await self.nodes_by_key([(wanted[key[2]], o) for key, group in zip(keys, others, strict=True) for o in group]))
+        for key, rels in zip(keys, groups, strict=True):
+            self._ends[key] = [(n, r.props) for r in rels if (n := next(nodes)) is not None]
 
     async def stored(self, rels: Sequence[Rel]) -> list[Rel | None]:
         """The stored relationships with these types and ends (``None`` where there is

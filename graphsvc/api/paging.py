@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 from strawberry.types import Info
+from strawberry.types.nodes import SelectedField
 
 from graphsvc.api.context import Context, call
-from graphsvc.api.types import Acquaintance, Connection, Edge, PageInfo, Person, wrap
+from graphsvc.api.types import (
+    PREFETCHABLE,
+    Acquaintance,
+    Connection,
+    Edge,
+    PageInfo,
+    Person,
+    wrap,
+)
 from graphsvc.errors import InvalidInputError
 from graphsvc.model import Label, RelType
 from graphsvc.store import NodeFilter, Order
@@ -26,6 +36,9 @@ async def node_connection(info: Info, label: Label, flt: NodeFilter, first: int,
     if label is Label.PERSON and (viewer := ctx.policy.directory_viewer()) is not None:
         flt = NodeFilter(**{**flt.__dict__, "directory_or": viewer})
     page = await call(ctx.store.list_nodes, label, flt, first=first, after=after, order=order)
+    fields = PREFETCHABLE.get(label, {})
+    if wanted := dict(fields[name] for name in _node_fields(info) if name in fields):
+        await ctx.prefetch_ends(label, [n.id for n in page.items], wanted)
     edges = [Edge(node=wrap(n), cursor=c) for n, c in zip(page.items, page.cursors, strict=True)]
     return Connection(
         edges=edges,
@@ -33,6 +46,23 @@ async def node_connection(info: Info, label: Label, flt: NodeFilter, first: int,
                            start_cursor=page.cursors[0] if page.cursors else None, end_cursor=page.end_cursor),
         counter=lambda: call(ctx.store.count_nodes, label, flt),
     )
+
+
+def _node_fields(info: Info) -> set[str]:
+    """The fields asked for on ``edges { node { ... } }`` of this connection, through
+    fragments; GraphQL names."""
+    def names(selections: list[Any], path: tuple[str, ...]) -> Iterator[str]:
+        for s in selections:
+            if isinstance(s, SelectedField):
+                if path:
+                    if s.name == path[0]:
+                        yield from names(s.selections, path[1:])
+                else:
+                    yield s.name
+            else:  # an inline fragment or a fragment spread
+                yield from names(s.selections, path)
+
+    return set(names(info.selected_fields[0].selections, ("edges", "node"))) if info.selected_fields else set()
 
 
 async def acquaintances(info: Info, person_id: str, first: int, after: str | None, min_trust: float) -> Connection[Acquaintance]:

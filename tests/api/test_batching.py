@@ -62,3 +62,26 @@ def test_a_page_of_50_people_with_nested_fields_costs_a_bounded_number_of_store_
         costs[n] = sum(counting.calls.values())
     assert costs[50] == costs[5], f"store calls grow with the page: {costs}"
     assert costs[50] <= 4, dict(counting.calls)  # page, totalCount, relationships, nodes of every label
+
+
+FRAGMENTED = """query($n: Int!) { people(first: $n) { edges { ...Row node { ... on Person { spoken: languages { level language { code } } } } } } }
+fragment Row on PersonEdge { node { key interests { name } neighborhood { name } } }"""
+ONE = "query($k: String!) { person(key: $k) { languages { level language { code } } interests { name } neighborhood { name } } }"
+
+
+def test_a_page_loads_its_people_s_languages_interests_and_neighborhoods_ahead_through_fragments_and_aliases(
+        counted_api: tuple[str, Counting, str]) -> None:
+    """A page asks for its people's relationship fields once for all (the same answers as
+    asked one person at a time), also where they are asked in fragments and under aliases."""
+    url, counting, token = counted_api
+    headers = {"Authorization": f"Bearer {token}"}
+    httpx.post(url, json={"query": ONE, "variables": {"k": "p00"}}, headers=headers)
+    counting.calls.clear()
+    body = httpx.post(url, json={"query": FRAGMENTED, "variables": {"n": 20}}, headers=headers).json()
+    assert "errors" not in body, body
+    assert counting.calls["relationships_of"] == 1 and counting.calls["get_nodes"] == 1, dict(counting.calls)
+    for edge in body["data"]["people"]["edges"]:
+        row = edge["node"]
+        one = httpx.post(url, json={"query": ONE, "variables": {"k": row["key"]}}, headers=headers).json()["data"]["person"]
+        assert (row["spoken"], row["interests"], row["neighborhood"]) == (one["languages"], one["interests"], one["neighborhood"])
+        assert len(row["spoken"]) == 2 and row["neighborhood"]

@@ -1,0 +1,55 @@
+"""Which fields a connection's nodes are asked for: what a page loads ahead (``_node_fields``)."""
+
+from __future__ import annotations
+
+import strawberry
+from strawberry.types import Info
+
+from graphsvc.api.paging import _node_fields
+
+seen: list[set[str]] = []
+
+
+@strawberry.type
+class Item:
+    a: int = 0
+    b: int = 0
+    c: int = 0
+
+
+@strawberry.type
+class ItemEdge:
+    node: Item
+    cursor: str = ""
+
+
+@strawberry.type
+class ItemConnection:
+    edges: list[ItemEdge]
+    total: int = 0
+
+
+@strawberry.type
+class Query:
+    @strawberry.field
+    def items(self, info: Info) -> ItemConnection:
+        seen.append(_node_fields(info))
+        return ItemConnection(edges=[ItemEdge(node=Item())])
+
+
+schema = strawberry.Schema(query=Query)
+
+
+def fields_of(query: str) -> set[str]:
+    seen.clear()
+    result = schema.execute_sync(query)
+    assert result.errors is None, result.errors
+    return seen[0]
+
+
+def test_the_fields_asked_on_edges_nodes_are_found_through_aliases_and_fragments() -> None:
+    assert fields_of("{ items { total edges { cursor node { a } } } }") == {"a"}
+    assert fields_of("{ items { edges { node { x: b } } } }") == {"b"}
+    assert fields_of("{ items { edges { ... on ItemEdge { node { ... on Item { c } } } } } }") == {"c"}
+    assert fields_of("{ items { ...E } } fragment E on ItemConnection { edges { node { ...N a } } } fragment N on Item { b }") == {"a", "b"}
+    assert fields_of("{ items { total } }") == set()
