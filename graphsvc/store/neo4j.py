@@ -53,6 +53,8 @@ PARALLEL_WINDOW = 100_000
 _RANGES = 4
 READ_ATTEMPTS = 3  # a read's tries on a retryable error, READ_RETRY_DELAY s apart, doubling
 READ_RETRY_DELAY = 0.05
+_TYPES = {t.value: t for t in RelType}
+_LABELS = {label.value: label for label in Label}
 
 
 @contextmanager
@@ -452,8 +454,8 @@ class Neo4jStore(Store):
         for rel in rels:
             by_shape.setdefault(self._shape(rel), []).append([rel.start, rel.end])
         return {
-            (shape[0], shape[1], r["start"], shape[2], r["end"]): dict(r["props"])
-            for shape, pairs in by_shape.items() for r in self._read(Q.GET_RELS[shape], pairs=pairs)
+            (shape[0], shape[1], start, shape[2], end): props
+            for shape, pairs in by_shape.items() for start, end, props in self._read(Q.GET_RELS[shape], pairs=pairs)[0]["found"]
         }
 
     def _delete_rel(self, rel: Rel) -> bool:
@@ -476,8 +478,9 @@ class Neo4jStore(Store):
             return {}
         found: dict[NodeKey, dict[str, Any]] = {}
         for record in self._read(Q.fetch_nodes(frozenset(by_label)), **Q.ids_params(by_label)):
-            props = dict(record["props"])
-            found[(Label(record["label"]), props["id"])] = props
+            label = Label(record["label"])
+            for props in record["found"]:
+                found[(label, props["id"])] = props
         return found
 
     @staticmethod
@@ -499,7 +502,7 @@ class Neo4jStore(Store):
         query = Q.list_nodes(label, order is Order.NAME, frozenset(params), after is not None)
         if after is not None:
             params |= {"after_key": after[0] or "", "after_id": after[1]}
-        return [dict(r["props"]) for r in self._read(query, **params, limit=limit)]
+        return self._read(query, **params, limit=limit)[0]["page"]
 
     def _count(self, label: Label, flt: NodeFilter) -> int:
         params = self._filter_params(flt)
@@ -510,9 +513,10 @@ class Neo4jStore(Store):
         if not by_label or not types:
             return []
         rows: dict[tuple[str, ...], RelRow] = {}
-        for r in self._read(Q.expand(frozenset(by_label), types), **Q.ids_params(by_label)):
-            row = RelRow(RelType(r["type"]), Label(r["start_label"]), r["start"], Label(r["end_label"]), r["end"], dict(r["props"]))
-            rows[row[:5]] = row
+        for record in self._read(Q.expand(frozenset(by_label), types), **Q.ids_params(by_label)):
+            for type, start_label, start, end_label, end, props in record["rels"]:
+                row = RelRow(_TYPES[type], _LABELS[start_label], start, _LABELS[end_label], end, props)
+                rows[row[:5]] = row
         return list(rows.values())
 
     def _shortest_paths(self, a: str, b: str, max_hops: int, limit: int) -> list[list[str]]:
