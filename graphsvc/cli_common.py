@@ -30,8 +30,9 @@ def errors_as_messages() -> Iterator[None]:
 
 def run_server(settings: Settings, host: str, port: int, *, workers: int = 1, banner: str | None = None) -> None:
     """Serve the API with uvicorn (JSON request logs by graphsvc, not uvicorn's). With
-    several workers, each process builds the app from the environment (the settings are
-    passed there), so each has its own store connection and caches."""
+    several workers (:mod:`graphsvc.api.workers`: a socket each), each process builds the
+    app from the environment (the settings are passed there), so each has its own store
+    connection and caches."""
     import os
 
     import uvicorn
@@ -44,10 +45,12 @@ def run_server(settings: Settings, host: str, port: int, *, workers: int = 1, ba
     if workers > 1:
         os.environ["GRAPHSVC_STORE_URI"] = settings.store_uri
         os.environ["GRAPHSVC_DEV_MODE"] = "true" if settings.dev_mode else "false"
-        create_app(settings)  # fail here, once, on bad settings, before forking workers
+        create_app(settings)  # fail here, once, on bad settings, before starting workers
+        from graphsvc.api.workers import serve_workers
+
         console.print(say, soft_wrap=True)
-        uvicorn.run("graphsvc.api.app:serve_app", factory=True, workers=workers, host=host, port=port,
-                    log_level="warning", access_log=False)
+        if code := serve_workers(host, port, workers):
+            raise typer.Exit(code)
         return
     api = create_app(settings)
     configure()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import socket
 import subprocess
 import sys
 import time
@@ -36,11 +38,36 @@ def test_several_workers_serve_the_same_store(tmp_path: Path) -> None:
                     pass
                 assert proc.poll() is None and time.monotonic() < deadline
                 time.sleep(0.2)
-            assert len(psutil.Process(proc.pid).children(recursive=True)) >= 2  # the workers (uvicorn's supervisor is the parent)
+            workers = psutil.Process(proc.pid).children(recursive=True)
+            assert len(workers) >= 2  # the workers (the supervisor is the parent)
             for _ in range(6):
                 body = client.post(f"{url}/graphql", json={"query": '{ person(key: "amal") { name } }'},
                                    headers={"Authorization": f"Bearer {token}"}).json()
                 assert body == {"data": {"person": {"name": "Amal"}}}
+        # connections made at once are spread over the workers (a socket each), not all taken
+        # by the first to wake: all 16 on one of two would happen once in 30,000 runs (once
+        # both listen: the first to start serves alone until the second does)
+        def listening() -> int:
+            return sum(any(c.status == psutil.CONN_LISTEN and c.laddr.port == port for c in w.net_connections("tcp")) for w in workers)
+
+        while listening() < 2:
+            assert time.monotonic() < deadline, "the second worker never listened"
+            time.sleep(0.1)
+        conns = [socket.create_connection(("127.0.0.1", port), timeout=10) for _ in range(16)]
+        try:
+            for conn in conns:
+                conn.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+            for conn in conns:
+                assert conn.recv(64).startswith(b"HTTP/1.1 200")
+            held = {w.pid: sum(1 for c in w.net_connections("tcp") if c.status == psutil.CONN_ESTABLISHED and c.laddr.port == port)
+                    for w in workers}  # (one child is multiprocessing's resource tracker)
+            assert sum(held.values()) == 16 and sum(1 for n in held.values() if n) == 2, held
+        finally:
+            for conn in conns:
+                conn.close()
+        taken = subprocess.run([sys.executable, "-m", "graphsvc.cli", "serve", "--workers", "2", "--port", str(port), "--store", uri],
+                               check=False, capture_output=True, text=True, timeout=60, env={**os.environ, "COLUMNS": "200"})
+        assert taken.returncode != 0 and f"cannot listen on 127.0.0.1:{port}" in taken.stdout + taken.stderr
     finally:
         proc.terminate()
-        proc.wait(timeout=30)
+        assert proc.wait(timeout=30) == 0
