@@ -17,7 +17,6 @@ from strawberry.dataloader import DataLoader
 
 from graphsvc.auth import Principal
 from graphsvc.model import Label, Node, Rel, RelType
-from graphsvc.model.relationships import rel_key
 from graphsvc.services.access import Policy
 from graphsvc.services.matching import IndexCache
 from graphsvc.store import Store
@@ -44,14 +43,12 @@ class Context:
     matching: IndexCache = field(default_factory=IndexCache)
     _nodes: DataLoader[NodeKey, Node | None] = field(init=False)
     _rels: DataLoader[RelsKey, list[Rel]] = field(init=False)
-    _stored: DataLoader[tuple[Any, ...], Rel | None] = field(init=False)
     #: the other ends of relationships loaded ahead (see :meth:`prefetch_ends`)
     _ends: dict[RelsKey, list[tuple[Node, dict[str, Any]]]] = field(init=False, default_factory=dict)
 
     def __post_init__(self) -> None:
         self._nodes = DataLoader(load_fn=self._load_nodes)
         self._rels = DataLoader(load_fn=self._load_rels)
-        self._stored = DataLoader(load_fn=self._load_stored)
 
     async def node(self, label: Label, id: str) -> Node | None:
         """The node, if it exists and the principal may see it."""
@@ -98,16 +95,6 @@ class Context:
         nodes = iter(await self.nodes_by_key([(wanted[key[2]], o) for key, group in zip(keys, others, strict=True) for o in group]))
         for key, rels in zip(keys, groups, strict=True):
             self._ends[key] = [(n, r.props) for r in rels if (n := next(nodes)) is not None]
-
-    async def stored(self, rels: Sequence[Rel]) -> list[Rel | None]:
-        """The stored relationships with these types and ends (``None`` where there is
-        none), in order: the request's lookups in one batch. Cheaper than :meth:`rels`
-        where the other end is known (a hop of a path), and only what is needed is read."""
-        return list(await self._stored.load_many([rel_key(r) for r in rels]))
-
-    async def _load_stored(self, keys: list[tuple[Any, ...]]) -> list[Rel | None]:
-        wanted = [Rel.model_construct(type=t, start_label=sl, start=s, end_label=el, end=e) for t, sl, s, el, e in keys]
-        return await call(self.store.get_relationships, wanted)
 
     async def _load_rels(self, keys: list[RelsKey]) -> list[list[Rel]]:
         nodes = list(dict.fromkeys((label, id) for label, id, _ in keys))

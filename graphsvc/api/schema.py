@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import functools
-import itertools
 from enum import Enum
 from typing import Annotated, Any
 
@@ -228,8 +227,8 @@ class Query:
         if not 1 <= first <= 50:
             raise InvalidInputError("must be from 1 to 50", field="first", value=first)
         await asyncio.gather(_person(info, from_, "from"), _person(info, to, "to"))
-        paths = await call(ctx.store.shortest_paths, from_, to, max_hops=max_hops, limit=first)
-        found = await asyncio.gather(*(_path(info, ids) for ids in paths))  # batched: people in one call, hops in one
+        paths = await call(ctx.store.paths_with_hops, from_, to, max_hops=max_hops, limit=first)
+        found = await asyncio.gather(*(_path(info, ids, rels) for ids, rels in paths))  # batched: the people in one call
         return [p for p in found if p is not None]
 
     @strawberry.field(description="The nodes and relationships around a person, for drawing (at most 500 nodes).")
@@ -262,15 +261,13 @@ async def _listing(info: Info, label: Label, flt: NodeFilter, first: int, after:
     return await node_connection(info, label, flt, first, after, Order.NAME)
 
 
-async def _path(info: Info, ids: list[str]) -> ConnectionPath | None:
-    ctx = _ctx(info)
-    wanted = [parse_rel({"type": RelType.KNOWS, "start": u, "end": v}) for u, v in itertools.pairwise(ids)]
-    people, rels = await asyncio.gather(ctx.nodes(Label.PERSON, ids), ctx.stored(wanted))
-    if len(people) != len(ids) or None in rels:
-        return None  # someone on it is hidden from this caller (or it changed since it was found)
+async def _path(info: Info, ids: list[str], rels: list[Any]) -> ConnectionPath | None:
+    people = await _ctx(info).nodes(Label.PERSON, ids)
+    if len(people) != len(ids):
+        return None  # someone on it is hidden from this caller
     hops = [
         Hop(from_=t.Person(model=pu), to=t.Person(model=pv), trust=rel.props.get("trust", 0.5), context=rel.props.get("context"))
-        for pu, pv, rel in zip(people, people[1:], rels, strict=False) if rel is not None
+        for pu, pv, rel in zip(people, people[1:], rels, strict=False)
     ]
     return ConnectionPath(length=len(hops), people=[t.Person(model=p) for p in people], hops=hops)
 

@@ -16,7 +16,7 @@ import threading
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from itertools import islice
+from itertools import islice, pairwise
 from typing import Any, Literal, Self
 
 import networkx as nx
@@ -486,6 +486,31 @@ class Store(ABC):
         _check_int("limit", limit, 1, 1000)
         if a != b and (paths := self._shortest_paths(a, b, max_hops, limit)):
             return paths  # both ends exist: they are on a path
+        return self._no_path(a, b)
+
+    def paths_with_hops(self, a: str, b: str, *, max_hops: int = MAX_HOPS, limit: int = 10) -> list[tuple[list[str], list[Rel]]]:
+        """:meth:`shortest_paths`, each with the KNOWS relationship of each of its hops, as
+        stored (one query on Neo4j). A path whose hop is gone meanwhile is left out."""
+        _check_int("max_hops", max_hops, 1, MAX_HOPS)
+        _check_int("limit", limit, 1, 1000)
+        if a != b and (found := self._paths_with_hops(a, b, max_hops, limit)):
+            return found
+        return [(path, []) for path in self._no_path(a, b)]
+
+    def _paths_with_hops(self, a: str, b: str, max_hops: int, limit: int) -> list[tuple[list[str], list[Rel]]]:
+        """The primitive under :meth:`paths_with_hops`: :meth:`_shortest_paths`, then the
+        hops in one :meth:`_get_rels`."""
+        paths = self._shortest_paths(a, b, max_hops, limit)
+        hops = [[_knows(u, v) for u, v in pairwise(path)] for path in paths]
+        stored = self._get_rels([rel for path in hops for rel in path])
+        return [
+            (path, [rel.model_copy(update={"props": stored[rel_key(rel)]}) for rel in rels])
+            for path, rels in zip(paths, hops, strict=True) if all(rel_key(rel) in stored for rel in rels)
+        ]
+
+    def _no_path(self, a: str, b: str) -> list[list[str]]:
+        """What :meth:`shortest_paths` answers when the search found nothing: ``[[a]]`` from
+        a person to themselves, else ``[]``, once both are known to exist."""
         ka, kb = (Label.PERSON, a), (Label.PERSON, b)
         found = self._fetch([ka, kb])
         for key, field in ((ka, "from"), (kb, "to")):
@@ -545,6 +570,12 @@ class Store(ABC):
 _HIDDEN = {label: fields_with(NODE_MODELS[label], Visibility.PRIVATE) for label in Label}
 _SENSITIVE = {label: fields_with(NODE_MODELS[label], Visibility.SENSITIVE) for label in Label}
 _NOT_ATTRIBUTES = frozenset({"name_key", "created_at", "updated_at"})
+
+
+def _knows(u: str, v: str) -> Rel:
+    """The KNOWS between two people, without props, its ends in stored order (undirected)."""
+    start, end = sorted((u, v))
+    return Rel.model_construct(type=RelType.KNOWS, start_label=Label.PERSON, start=start, end_label=Label.PERSON, end=end)
 
 
 def _public_attributes(label: Label, record: dict[str, Any], purpose: str | None) -> dict[str, Any]:

@@ -523,6 +523,14 @@ class Neo4jStore(Store):
         """One query: Neo4j's own bidirectional search, sorted and cut on the server."""
         return [list(r["ids"]) for r in self._read(Q.SHORTEST_PATHS[max_hops], a=a, b=b, limit=limit)]
 
+    def _paths_with_hops(self, a: str, b: str, max_hops: int, limit: int) -> list[tuple[list[str], list[Rel]]]:
+        """One query: the search and each path's relationships."""
+        return [
+            (list(ids), [Rel.model_construct(type=RelType.KNOWS, start_label=Label.PERSON, start=start, end_label=Label.PERSON, end=end, props=props)
+                         for start, end, props in hops])
+            for ids, hops in self._read(Q.PATHS_WITH_HOPS[max_hops], a=a, b=b, limit=limit)[0]["paths"]
+        ]
+
     def _scan(self, labels: frozenset[Label], types: frozenset[RelType]) -> tuple[list[tuple[Label, dict[str, Any]]], list[RelRow]]:
         def work(tx: ManagedTransaction) -> tuple[list[tuple[Label, dict[str, Any]]], list[RelRow]]:
             nodes = [(label, dict(r["props"])) for label in sorted(labels) for r in tx.run(Q.SCAN_NODES[label])]

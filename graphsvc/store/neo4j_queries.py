@@ -207,6 +207,20 @@ LIMIT $limit
     for hops in range(1, MAX_HOPS + 1)
 }
 
+# The same search, each path with its hops' relationships as stored: one record.
+PATHS_WITH_HOPS = {
+    hops: f"""
+MATCH (a:Person {{id: $a}}), (b:Person {{id: $b}})
+MATCH p = allShortestPaths((a)-[:KNOWS*..{hops}]-(b))
+WHERE all(n IN nodes(p) WHERE n = a OR n = b OR n.consent__intermediary = true)
+WITH p, [n IN nodes(p) | n.id] AS ids
+ORDER BY ids
+LIMIT $limit
+RETURN collect([ids, [r IN relationships(p) | [startNode(r).id, endNode(r).id, properties(r)]]]) AS paths
+"""
+    for hops in range(1, MAX_HOPS + 1)
+}
+
 SCAN_NODES = _by_label("""
 MATCH (n:{label})
 RETURN properties(n) AS props

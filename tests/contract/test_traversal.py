@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import networkx as nx
 import pytest
 from hypothesis import given
@@ -10,7 +12,7 @@ from hypothesis import strategies as st
 from graphsvc.errors import InvalidInputError, NotFoundError
 from graphsvc.model import Label, RelType
 from graphsvc.store import Store
-from tests.factories import knows_graph, node, rel
+from tests.factories import knows, knows_graph, node, rel
 
 #   a - b - c - d        a..d: one path of 3 hops
 #    \     /             a..c: two paths of 2 hops (via b, via e)
@@ -106,3 +108,17 @@ def test_shortest_paths_agree_with_networkx(store: Store, edges: list[tuple[int,
         expected = []
     expected = [p for p in expected if len(p) - 1 <= 6]
     assert store.shortest_paths(a, b, limit=1000) == expected
+
+
+def test_paths_come_with_their_hops_as_stored(chain: Store) -> None:
+    chain.connect(knows("c", "b", trust=0.9, context="choir"))  # stored as b-c, whichever way it is given
+    for a, b, hops, limit in (("d", "a", 4, 10), ("a", "c", 4, 1), ("a", "d", 2, 10), ("a", "f", 4, 10), ("a", "a", 4, 10)):
+        got = chain.paths_with_hops(a, b, max_hops=hops, limit=limit)
+        assert [path for path, _ in got] == chain.shortest_paths(a, b, max_hops=hops, limit=limit)
+        for path, rels in got:
+            assert rels == [chain.get_relationship(knows(u, v)) for u, v in itertools.pairwise(path)]
+    (path, rels), _ = chain.paths_with_hops("d", "a")
+    assert path == ["d", "c", "b", "a"] and [(r.start, r.end, r.props.get("context")) for r in rels] == [("c", "d", None), ("b", "c", "choir"), ("a", "b", None)]
+    with pytest.raises(NotFoundError) as err:
+        chain.paths_with_hops("nobody", "a")
+    assert err.value.field == "from"
