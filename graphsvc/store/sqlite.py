@@ -17,7 +17,7 @@ import os
 import sqlite3
 import threading
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import astuple
 from datetime import UTC, datetime
 from functools import partial
@@ -88,6 +88,12 @@ def _record(props: str, created_at: str, updated_at: str) -> dict[str, Any]:
     return record
 
 
+#: How a write transaction begins, commits and rolls back: on its own, or as a savepoint
+#: inside a whole load (see :meth:`SqliteStore.whole_load`).
+_OUTER = ("BEGIN IMMEDIATE", "COMMIT", ("ROLLBACK",))
+_NESTED = ("SAVEPOINT batch", "RELEASE batch", ("ROLLBACK TO batch", "RELEASE batch"))
+
+
 class SqliteStore(Store):
     """The embedded store on a SQLite file (``sqlite:///path/to/file.db``)."""
 
@@ -140,27 +146,18 @@ class SqliteStore(Store):
     def _transaction(self) -> Iterator[sqlite3.Connection]:
         if self._closed:
             raise StoreUnavailableError("the store is closed")
-        if self._whole == threading.get_ident():  # inside this thread's whole_load: a savepoint in it
-            with _translated():
-                conn = self._writer
-                conn.execute("SAVEPOINT batch")
-                try:
-                    yield conn
-                except BaseException:
-                    conn.execute("ROLLBACK TO batch")
-                    conn.execute("RELEASE batch")
-                    raise
-                conn.execute("RELEASE batch")
-            return
-        with self._write_lock, _translated():
+        nested = self._whole == threading.get_ident()  # inside this thread's whole_load: a savepoint in it
+        begin, commit, rollback = _NESTED if nested else _OUTER
+        with nullcontext() if nested else self._write_lock, _translated():
             conn = self._writer
-            conn.execute("BEGIN IMMEDIATE")
+            conn.execute(begin)
             try:
                 yield conn
             except BaseException:
-                conn.execute("ROLLBACK")
+                for statement in rollback:
+                    conn.execute(statement)
                 raise
-            conn.execute("COMMIT")
+            conn.execute(commit)
 
     @contextmanager
     def whole_load(self) -> Iterator[bool]:
