@@ -145,11 +145,11 @@ class Acquaintance:
 
 
 async def _ends(info: Info, label: Label, id: str, rel_type: RelType, other: Label) -> list[tuple[Any, dict]]:
+    """The visible nodes at the other end of one node's relationships of a type, with each
+    relationship's props: loaded in the request's batches (one call each, not one per node)."""
     ctx: Context = info.context
-    rels = await ctx.rels(label, id, frozenset({rel_type}))
-    others = [rel.end if (rel.start_label, rel.start) == (label, id) else rel.start for rel in rels]
-    nodes = await ctx.nodes_or_none(other, others)  # one batch, not one call each
-    return [(node, rel.props) for node, rel in zip(nodes, rels, strict=True) if node is not None]
+    await ctx.prefetch_ends(label, [id], {rel_type: other})
+    return ctx.ends_now(label, id, rel_type) or []
 
 
 #: Fields of a type that list the other ends of its relationships of one type: a page of

@@ -501,7 +501,7 @@ class Store(ABC):
         """The primitive under :meth:`paths_with_hops`: :meth:`_shortest_paths`, then the
         hops in one :meth:`_get_rels`."""
         paths = self._shortest_paths(a, b, max_hops, limit)
-        hops = [[_knows(u, v) for u, v in pairwise(path)] for path in paths]
+        hops = [[knows_rel(u, v) for u, v in pairwise(path)] for path in paths]
         stored = self._get_rels([rel for path in hops for rel in path])
         return [
             (path, [rel.model_copy(update={"props": stored[rel_key(rel)]}) for rel in rels])
@@ -572,10 +572,11 @@ _SENSITIVE = {label: fields_with(NODE_MODELS[label], Visibility.SENSITIVE) for l
 _NOT_ATTRIBUTES = frozenset({"name_key", "created_at", "updated_at"})
 
 
-def _knows(u: str, v: str) -> Rel:
-    """The KNOWS between two people, without props, its ends in stored order (undirected)."""
+def knows_rel(u: str, v: str, props: dict[str, Any] | None = None) -> Rel:
+    """The KNOWS between two people, its ends in stored order (undirected), not validated:
+    for relationships a store holds or is asked for by their ends."""
     start, end = sorted((u, v))
-    return Rel.model_construct(type=RelType.KNOWS, start_label=Label.PERSON, start=start, end_label=Label.PERSON, end=end)
+    return Rel.model_construct(type=RelType.KNOWS, start_label=Label.PERSON, start=start, end_label=Label.PERSON, end=end, props=props or {})
 
 
 def _public_attributes(label: Label, record: dict[str, Any], purpose: str | None) -> dict[str, Any]:

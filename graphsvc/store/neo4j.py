@@ -36,7 +36,7 @@ from graphsvc.model import Label, Node, Rel, RelType, name_key, to_record
 from graphsvc.model.relationships import rel_key
 from graphsvc.settings import Settings
 from graphsvc.store import neo4j_queries as Q
-from graphsvc.store.base import DEFAULT_BATCH, Store, _chunks, dangling
+from graphsvc.store.base import DEFAULT_BATCH, Store, _chunks, dangling, knows_rel
 from graphsvc.store.types import (
     BatchResult,
     ErasureReport,
@@ -526,8 +526,7 @@ class Neo4jStore(Store):
     def _paths_with_hops(self, a: str, b: str, max_hops: int, limit: int) -> list[tuple[list[str], list[Rel]]]:
         """One query: the search and each path's relationships."""
         return [
-            (list(ids), [Rel.model_construct(type=RelType.KNOWS, start_label=Label.PERSON, start=start, end_label=Label.PERSON, end=end, props=props)
-                         for start, end, props in hops])
+            (list(ids), [knows_rel(start, end, props) for start, end, props in hops])
             for ids, hops in self._read(Q.PATHS_WITH_HOPS[max_hops], a=a, b=b, limit=limit)[0]["paths"]
         ]
 

@@ -74,7 +74,7 @@ def _union(labels: frozenset[Label], branch: str) -> str:
 @cache
 def fetch_nodes(labels: frozenset[Label]) -> str:
     """Nodes of several labels by id in one query: a branch per label, fed by ``$ids_<Label>``,
-    answering one record (see :data:`ONE_RECORD`)."""
+    each answering one record (see above)."""
     return _union(labels, """
 UNWIND ${ids} AS id
 MATCH (n:{label} {id: id})
