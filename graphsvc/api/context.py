@@ -7,7 +7,7 @@ relationships are batched the same way, loading only the types asked for.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any, TypeVar
@@ -68,7 +68,28 @@ class Context:
 
     async def _load_nodes(self, keys: list[NodeKey]) -> list[Node | None]:
         found = await call(self.store.get_nodes, keys)
-        return [n if (n := found.get(k)) is not None and self.policy.can_see(n) else None for k in keys]
+        return [self._visible(found.get(k)) for k in keys]
+
+    def _visible(self, node: Node | None) -> Node | None:
+        return node if node is not None and self.policy.can_see(node) else None
+
+    async def around(self, label: Label, ids: Sequence[str], types: Iterable[RelType], most_trusted: int | None = None) -> None:
+        """Load these nodes, their relationships of these types and the nodes at the other
+        ends, in one store call (:meth:`Store.around`), into the request's loaders: the
+        fields that ask for them then answer without a call of their own. Of acquaintances,
+        only the ``most_trusted`` first are loaded where it is given; any others asked for
+        are loaded as usual."""
+        types = list(types)
+        got = await call(self.store.around, label, ids, types, most_trusted=most_trusted)
+        ends = {key: self._visible(node) for key, node in got.ends.items()}
+        self._nodes.prime_many({**ends, **{(label, id): self._visible(got.nodes.get((label, id))) for id in ids}})
+        for (_, id), rels in got.rels.items():
+            for rel_type in types:
+                typed = [r for r in rels if r.type is rel_type]
+                self._rels.prime((label, id, rel_type), typed)
+                if rel_type is not RelType.KNOWS or most_trusted is None:  # every end was loaded
+                    others = [(r.end_label, r.end) if (r.start_label, r.start) == (label, id) else (r.start_label, r.start) for r in typed]
+                    self._ends[(label, id, rel_type)] = [(n, r.props) for r, o in zip(typed, others, strict=True) if (n := ends.get(o)) is not None]
 
     async def rels(self, label: Label, id: str, types: frozenset[RelType] | None = None) -> list[Rel]:
         """Relationships of these types (all if ``None``) touching a node; the request's

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 from strawberry.types import Info
-from strawberry.types.nodes import SelectedField
 
 from graphsvc.api.context import Context, call
+from graphsvc.api.selection import selected
 from graphsvc.api.types import (
     PREFETCHABLE,
     Acquaintance,
@@ -20,6 +19,7 @@ from graphsvc.api.types import (
 )
 from graphsvc.errors import InvalidInputError
 from graphsvc.model import Label, RelType
+from graphsvc.model.relationships import acquaintance_rank
 from graphsvc.store import NodeFilter, Order
 from graphsvc.store.base import MAX_PAGE
 from graphsvc.store.types import decode_cursor, encode_cursor
@@ -37,7 +37,7 @@ async def node_connection(info: Info, label: Label, flt: NodeFilter, first: int,
         flt = NodeFilter(**{**flt.__dict__, "directory_or": viewer})
     page = await call(ctx.store.list_nodes, label, flt, first=first, after=after, order=order)
     fields = PREFETCHABLE.get(label, {})
-    if wanted := dict(fields[name] for name in _node_fields(info) if name in fields):
+    if wanted := dict(fields[f.name] for f in selected(info, "edges", "node") if f.name in fields):
         await ctx.prefetch_ends(label, [n.id for n in page.items], wanted)
     edges = [Edge(node=wrap(n), cursor=c) for n, c in zip(page.items, page.cursors, strict=True)]
     return Connection(
@@ -48,33 +48,13 @@ async def node_connection(info: Info, label: Label, flt: NodeFilter, first: int,
     )
 
 
-def _node_fields(info: Info) -> set[str]:
-    """The fields asked for on ``edges { node { ... } }`` of this connection, through
-    fragments; GraphQL names."""
-    def names(selections: list[Any], path: tuple[str, ...]) -> Iterator[str]:
-        for s in selections:
-            if isinstance(s, SelectedField):
-                if path:
-                    if s.name == path[0]:
-                        yield from names(s.selections, path[1:])
-                else:
-                    yield s.name
-            else:  # an inline fragment or a fragment spread
-                yield from names(s.selections, path)
-
-    return set(names(info.selected_fields[0].selections, ("edges", "node"))) if info.selected_fields else set()
-
-
 async def acquaintances(info: Info, person_id: str, first: int, after: str | None, min_trust: float) -> Connection[Acquaintance]:
     """A person's acquaintances, most trusted first, then by id; cursor = (trust, id)."""
     ctx: Context = info.context
     check_first(first)
     rels = await ctx.rels(Label.PERSON, person_id, frozenset({RelType.KNOWS}))
-    ranked = sorted(
-        ((-float(r.props.get("trust", 0.5)), r.end if r.start == person_id else r.start, r) for r in rels
-         if float(r.props.get("trust", 0.5)) >= min_trust),
-        key=lambda t: (t[0], t[1]),
-    )
+    ranked = sorted(((*acquaintance_rank(r, person_id), r) for r in rels if float(r.props.get("trust", 0.5)) >= min_trust),
+                    key=lambda t: t[:2])
     if after:
         key, id = decode_cursor(after)
         ranked = [t for t in ranked if (t[0], t[1]) > (float(key or 0), id)]

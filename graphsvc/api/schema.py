@@ -30,6 +30,7 @@ from graphsvc.api.context import Context, call
 from graphsvc.api.cost import CostLimiter
 from graphsvc.api.ids import from_global_id
 from graphsvc.api.paging import check_first, node_connection
+from graphsvc.api.selection import person_view
 from graphsvc.auth import ApiRole
 from graphsvc.errors import GraphsvcError, InvalidInputError, NotFoundError
 from graphsvc.model import Label, RelType, parse_node, parse_rel
@@ -170,6 +171,9 @@ class Query:
 
     @strawberry.field
     async def person(self, info: Info, key: str) -> t.Person | None:
+        types, most_trusted = person_view(info, t.PREFETCHABLE[Label.PERSON])
+        if types:  # the person with what the fields below need, in one store call
+            await _ctx(info).around(Label.PERSON, [key], types, most_trusted)
         node = await _ctx(info).node(Label.PERSON, key)
         return None if node is None else t.Person(model=node)
 

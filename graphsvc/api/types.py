@@ -16,6 +16,7 @@ from strawberry.types import Info
 
 from graphsvc.api.context import Context
 from graphsvc.api.ids import to_global_id
+from graphsvc.api.selection import KNOWS_FIRST
 from graphsvc.model import Label, RelType, Visibility
 from graphsvc.model import nodes as m
 
@@ -253,7 +254,7 @@ class Person(Node):
         return out
 
     @strawberry.field(description="People this person knows, most trusted first.")
-    async def knows(self, info: Info, first: int = 20, after: str | None = None, min_trust: float = 0.0) -> Connection[Acquaintance]:
+    async def knows(self, info: Info, first: int = KNOWS_FIRST, after: str | None = None, min_trust: float = 0.0) -> Connection[Acquaintance]:
         from graphsvc.api.paging import acquaintances
 
         return await acquaintances(info, self.model.id, first, after, min_trust)

@@ -173,3 +173,9 @@ class Rel(BaseModel):
 #: ``rel_key(rel)``: a relationship's key, ``(type, start_label, start, end_label, end)``
 #: (the labels are always resolved by validation), extracted at C speed for bulk paths.
 rel_key = attrgetter("type", "start_label", "start", "end_label", "end")
+
+
+def acquaintance_rank(rel: Any, person: str) -> tuple[float, str]:
+    """Where a KNOWS of ``person`` (a :class:`Rel` or a store's row of one) ranks among
+    their acquaintances: most trusted first, then by the other person's id."""
+    return -float(rel.props.get("trust", 0.5)), rel.end if rel.start == person else rel.start

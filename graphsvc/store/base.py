@@ -41,9 +41,10 @@ from graphsvc.model import (
     name_key,
 )
 from graphsvc.model.records import SEP
-from graphsvc.model.relationships import rel_key
+from graphsvc.model.relationships import acquaintance_rank, rel_key
 from graphsvc.settings import Settings
 from graphsvc.store.types import (
+    Around,
     BatchResult,
     ErasureReport,
     LoadMemory,
@@ -331,9 +332,15 @@ class Store(ABC):
     def relationships_of(self, keys: Sequence[NodeKey], types: Iterable[RelType] | None = None) -> dict[NodeKey, list[Rel]]:
         """Relationships touching each of several nodes, in one round trip per label."""
         chosen = frozenset(types) if types is not None else frozenset(RelType)
-        grouped: dict[NodeKey, list[Rel]] = {(Label(l), i): [] for l, i in keys}
+        keys = list(dict.fromkeys((Label(l), i) for l, i in keys))
+        return self._grouped(keys, self._expand(keys, chosen))
+
+    @staticmethod
+    def _grouped(keys: Sequence[NodeKey], rows: Iterable[RelRow]) -> dict[NodeKey, list[Rel]]:
+        """Relationship rows as models, under each of ``keys`` they touch, in a stable order."""
+        grouped: dict[NodeKey, list[Rel]] = {key: [] for key in keys}
         seen: set[tuple[Any, ...]] = set()
-        for row in self._expand(list(grouped), chosen):
+        for row in rows:
             if row[:5] in seen:  # both ends asked for, under different labels: found twice
                 continue
             seen.add(row[:5])
@@ -344,6 +351,33 @@ class Store(ABC):
         for rels in grouped.values():
             rels.sort(key=lambda r: r.key)
         return grouped
+
+    def around(self, label: Label, ids: Sequence[str], types: Iterable[RelType], *, most_trusted: int | None = None) -> Around:
+        """The nodes of ``label`` with these ids that exist, their relationships of ``types``
+        (as :meth:`relationships_of` gives them) and the nodes at the other ends: all of
+        them, but of a person's acquaintances (KNOWS) only the ``most_trusted`` first in
+        :func:`~graphsvc.model.relationships.acquaintance_rank` order where it is given.
+        One round trip on Neo4j: a node's view with its languages, interests and first
+        acquaintances is one query, not three."""
+        label, chosen = Label(label), frozenset(types)
+        records, rows, ends = self._around(label, list(dict.fromkeys(ids)), chosen, most_trusted)
+        nodes = {(label, id): from_record(label, record) for id, record in records.items()}
+        return Around(nodes=nodes, rels=self._grouped(list(nodes), rows),
+                      ends={key: from_record(key[0], record) for key, record in ends.items()})
+
+    def _around(self, label: Label, ids: list[str], types: frozenset[RelType], most_trusted: int | None
+                ) -> tuple[dict[str, dict[str, Any]], list[RelRow], dict[NodeKey, dict[str, Any]]]:
+        """:meth:`around`'s records: the nodes' by id, their relationship rows, the ends' by
+        key. Here from the primitives (three reads); a backend may do it in one."""
+        found = {key[1]: record for key, record in self._fetch([(label, id) for id in ids]).items()}
+        rows = self._expand([(label, id) for id in found], types)
+        wanted: dict[NodeKey, None] = {}
+        for id in found:
+            mine = [r for r in rows if (r.start_label, r.start) == (label, id) or (r.end_label, r.end) == (label, id)]
+            knows = sorted((r for r in mine if r.type is RelType.KNOWS), key=lambda r: acquaintance_rank(r, id))
+            for r in [r for r in mine if r.type is not RelType.KNOWS] + knows[:most_trusted]:
+                wanted[(r.end_label, r.end) if (r.start_label, r.start) == (label, id) else (r.start_label, r.start)] = None
+        return found, rows, self._fetch(list(wanted))
 
     # ------------------------------------------------------------------ bulk
 

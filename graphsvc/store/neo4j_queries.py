@@ -192,6 +192,37 @@ RETURN collect([type(r), labels(startNode(r))[0], startNode(r).id, labels(endNod
 """)
 
 
+_REL_ROW = "[type(r), labels(startNode(r))[0], startNode(r).id, labels(endNode(r))[0], endNode(r).id, properties(r)]"
+
+
+@cache
+def around(label: Label, types: frozenset[RelType]) -> str:
+    """Nodes of ``label`` by id (``$ids``) with their relationships of ``types`` and the
+    nodes at the other ends, one record: a person's acquaintances (KNOWS) ranked most
+    trusted first, then by id, with only the first ``$most_trusted`` ends."""
+    parts, rels, ends = [], ["[]"], ["[]"]
+    if others := "|".join(sorted(t.value for t in types if t is not RelType.KNOWS)):
+        parts.append(f"""CALL (n) {{
+  MATCH (n)-[r:{others}]-(m)
+  RETURN collect({_REL_ROW}) AS rels, collect([labels(m)[0], properties(m)]) AS ends
+}}""")
+        rels.append("rels")
+        ends.append("ends")
+    if RelType.KNOWS in types:
+        parts.append(f"""CALL (n) {{
+  MATCH (n)-[r:KNOWS]-(m)
+  WITH r, m ORDER BY coalesce(r.trust, 0.5) DESC, m.id
+  RETURN collect({_REL_ROW}) AS knows, collect([labels(m)[0], properties(m)])[..$most_trusted] AS trusted
+}}""")
+        rels.append("knows")
+        ends.append("trusted")
+    return f"""UNWIND $ids AS id
+MATCH (n:{label.value} {{id: id}})
+{chr(10).join(parts)}
+RETURN collect([properties(n), {" + ".join(rels)}, {" + ".join(ends)}]) AS found
+"""
+
+
 # The shortest KNOWS paths, by hop limit (a pattern's bound cannot be a parameter), as id
 # lists in lexicographic order (Cypher orders lists element by element, strings by code point).
 SHORTEST_PATHS = {

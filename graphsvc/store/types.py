@@ -154,6 +154,16 @@ class Subgraph:
 
 
 @dataclass(frozen=True)
+class Around:
+    """Nodes with their relationships of some types and the nodes at the other ends
+    (:meth:`Store.around`): what a view of a node with its nearest links needs, read at once."""
+
+    nodes: dict[NodeKey, Node]
+    rels: dict[NodeKey, list[Rel]]
+    ends: dict[NodeKey, Node]
+
+
+@dataclass(frozen=True)
 class ErasureReport:
     person_id: str
     nodes_deleted: int

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 import httpx
 import pytest
@@ -14,7 +15,8 @@ from graphsvc.auth import issue_token
 from graphsvc.model import Label
 from graphsvc.settings import Settings
 from graphsvc.store import Store
-from tests.factories import node, person, rel
+from graphsvc.api.ids import to_global_id
+from tests.factories import knows, node, person, rel
 from tests.support import Counting, free_port
 
 
@@ -30,6 +32,13 @@ def counted_api(store: Store) -> Iterator[tuple[str, Counting, str]]:
                       + [rel("INTERESTED_IN", f"p{i:02d}", f"i{i % 5}") for i in range(50)]
                       + [rel("LIVES_IN", f"p{i:02d}", f"n{i % 3}") for i in range(50)])
     token, _ = issue_token(store, "coordinator")
+    with serving(store) as (url, counting):
+        yield url, counting, token
+
+
+@contextmanager
+def serving(store: Store) -> Iterator[tuple[str, Counting]]:
+    """The API on a free port over ``store``, counting its store calls."""
     counting = Counting(store)
     app = create_app(Settings(), store=counting)  # type: ignore[arg-type]
     port = free_port()
@@ -38,9 +47,11 @@ def counted_api(store: Store) -> Iterator[tuple[str, Counting, str]]:
     thread.start()
     while not server.started:
         thread.join(0.02)
-    yield f"http://127.0.0.1:{port}/graphql", counting, token
-    server.should_exit = True
-    thread.join(10)
+    try:
+        yield f"http://127.0.0.1:{port}/graphql", counting
+    finally:
+        server.should_exit = True
+        thread.join(10)
 
 
 QUERY = """query($n: Int!) { people(first: $n) { totalCount edges { node {
@@ -85,3 +96,41 @@ def test_a_page_loads_its_people_s_languages_interests_and_neighborhoods_ahead_t
         one = httpx.post(url, json={"query": ONE, "variables": {"k": row["key"]}}, headers=headers).json()["data"]["person"]
         assert (row["spoken"], row["interests"], row["neighborhood"]) == (one["languages"], one["interests"], one["neighborhood"])
         assert len(row["spoken"]) == 2 and row["neighborhood"]
+
+
+PERSON_FIELDS = """name languages { level language { code } } interests { name }
+  knows(first: $first) { edges { cursor node { trust person { key name } } } pageInfo { hasNextPage endCursor } }"""
+VIEW = f"query($k: String!, $first: Int!) {{ person(key: $k) {{ {PERSON_FIELDS} }} }}"
+VIA_NODE = f"query($id: ID!, $first: Int!) {{ node(id: $id) {{ ... on Person {{ {PERSON_FIELDS} }} }} }}"  # nothing loaded ahead
+
+
+@pytest.mark.parametrize("role", ["coordinator", "mentor"])
+def test_one_person_with_languages_interests_and_first_acquaintances_is_one_store_call(store: Store, role: str) -> None:
+    """``person`` loads what its fields ask for with the person, in one call; the answers
+    are those of the same fields loaded field by field (``node``), also where some of the
+    most trusted acquaintances are hidden from the caller and more must be read."""
+    listed = {"directory": True}
+    store.bulk_upsert(
+        [node(Label.LANGUAGE, id="ara"), node(Label.INTEREST, id="chess", name="Chess"), person("me", consent=listed)]
+        + [person(f"p{i:02d}", consent=listed if i % 3 else {}) for i in range(12)],
+        [rel("SPEAKS", "me", "ara", props={"level": "native"}), rel("INTERESTED_IN", "me", "chess")]
+        + [knows("me", f"p{i:02d}", trust=round(1 - i / 20, 2) if i % 4 else 0.5) for i in range(12)],
+    )
+    token, _ = issue_token(store, role, person_id="me" if role == "mentor" else None)
+    headers = {"Authorization": f"Bearer {token}"}
+    with serving(store) as (url, counting):
+        httpx.post(url, json={"query": "{ counts { count } }"}, headers=headers)  # the token is looked up, then cached
+        for first in (1, 3, 5, 20):
+            counting.calls.clear()
+            got = httpx.post(url, json={"query": VIEW, "variables": {"k": "me", "first": first}}, headers=headers).json()
+            calls = dict(counting.calls)
+            plain = httpx.post(url, json={"query": VIA_NODE, "variables": {"id": to_global_id(Label.PERSON, "me"), "first": first}},
+                               headers=headers).json()
+            assert "errors" not in got and got["data"]["person"] == plain["data"]["node"], (got, plain)
+            edges = got["data"]["person"]["knows"]["edges"]
+            assert len(edges) == min(first, 12 if role == "coordinator" else 8)
+            assert got["data"]["person"]["languages"] and got["data"]["person"]["interests"]
+            if role == "coordinator":
+                assert calls == {"around": 1}, calls
+            else:  # hidden ones among the most trusted: the rest is read as usual
+                assert calls["around"] == 1 and sum(calls.values()) <= 1 + 2, calls

@@ -109,3 +109,27 @@ def test_several_relationships_are_read_at_once_in_order_with_their_stored_props
         ("b", "c", {"trust": 0.2}), None, ("a", "ara", {"level": "native"}), ("a", "b", {"trust": 0.9, "context": "ESL class"})]
     assert got == [store.get_relationship(r) for r in asked]
     assert store.get_relationships([]) == []
+
+
+def test_around_reads_nodes_with_their_relationships_and_the_most_trusted_acquaintances(store: Store) -> None:
+    store.bulk_upsert(
+        [*(person(id) for id in ("a", "b", "c", "d", "e")), node("Language", id="ara"), node("Language", id="tir"),
+         node("Interest", id="chess", name="Chess")],
+        [knows("a", "b", 0.4), knows("c", "a", 0.9), knows("a", "d", 0.4), knows("e", "a", 0.1), knows("b", "c", 0.7),
+         rel("SPEAKS", "a", "ara", props={"level": "native"}), rel("SPEAKS", "b", "tir"), rel("INTERESTED_IN", "a", "chess")],
+    )
+    types = [RelType.KNOWS, RelType.SPEAKS, RelType.INTERESTED_IN]
+    keys = [(Label.PERSON, "a"), (Label.PERSON, "b")]
+    for most_trusted in (None, 0, 2):
+        got = store.around(Label.PERSON, ["a", "b", "ghost"], types, most_trusted=most_trusted)
+        assert got.nodes == store.get_nodes(keys)
+        assert got.rels == store.relationships_of(keys, types)
+        # all languages and interests; acquaintances by trust, then id: a's are c, b, d, e, and b's are c, a
+        trusted = {"a": ["c", "b", "d", "e"], "b": ["c", "a"]}
+        expected = {(Label.LANGUAGE, "ara"), (Label.LANGUAGE, "tir"), (Label.INTEREST, "chess")}
+        expected |= {(Label.PERSON, p) for ps in trusted.values() for p in ps[:most_trusted]}
+        assert set(got.ends) == expected, most_trusted
+        assert got.ends == store.get_nodes(list(expected))
+    assert store.around(Label.PERSON, [], types).nodes == {}
+    only_knows = store.around(Label.PERSON, ["e"], [RelType.KNOWS], most_trusted=1)
+    assert [r.start for r in only_knows.rels[(Label.PERSON, "e")]] == ["a"] and set(only_knows.ends) == {(Label.PERSON, "a")}

@@ -1,11 +1,11 @@
-"""Which fields a connection's nodes are asked for: what a page loads ahead (``_node_fields``)."""
+"""Which fields a connection's nodes are asked for: what a page loads ahead (``selected``)."""
 
 from __future__ import annotations
 
 import strawberry
 from strawberry.types import Info
 
-from graphsvc.api.paging import _node_fields
+from graphsvc.api.selection import selected
 
 seen: list[set[str]] = []
 
@@ -33,7 +33,7 @@ class ItemConnection:
 class Query:
     @strawberry.field
     def items(self, info: Info) -> ItemConnection:
-        seen.append(_node_fields(info))
+        seen.append({f.name for f in selected(info, "edges", "node")})
         return ItemConnection(edges=[ItemEdge(node=Item())])
 
 
