@@ -44,6 +44,8 @@ def person_view(info: Info, fields: dict[str, tuple[RelType, Label]]) -> tuple[s
         elif field.name == "knows":
             types.add(RelType.KNOWS)
             if field.arguments.get("after") is None:
-                first = field.arguments.get("first", KNOWS_FIRST)
-                most_trusted = max(most_trusted, first + 1 if isinstance(first, int) else 0)
+                try:  # a variable's value comes coerced, a literal as its text
+                    most_trusted = max(most_trusted, int(field.arguments.get("first", KNOWS_FIRST)) + 1)
+                except (TypeError, ValueError):
+                    pass  # not a number: the field itself says so
     return types, most_trusted

@@ -122,7 +122,9 @@ def test_one_person_with_languages_interests_and_first_acquaintances_is_one_stor
         httpx.post(url, json={"query": "{ counts { count } }"}, headers=headers)  # the token is looked up, then cached
         for first in (1, 3, 5, 20):
             counting.calls.clear()
-            got = httpx.post(url, json={"query": VIEW, "variables": {"k": "me", "first": first}}, headers=headers).json()
+            literal = VIEW.replace(", $first: Int!", "").replace("$first", str(first))  # a literal argument comes as text
+            got = httpx.post(url, json={"query": literal if first % 2 else VIEW, "variables": {"k": "me", "first": first}},
+                             headers=headers).json()
             calls = dict(counting.calls)
             plain = httpx.post(url, json={"query": VIA_NODE, "variables": {"id": to_global_id(Label.PERSON, "me"), "first": first}},
                                headers=headers).json()
