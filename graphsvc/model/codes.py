@@ -64,11 +64,16 @@ def check_isco08(value: str) -> str:
 STORED: dict[str, bool] = {"stored": True}
 
 
+def is_stored(info: ValidationInfo) -> bool:
+    """Whether what is validated is a record read back from a store (context :data:`STORED`)."""
+    return info.context is not None and bool(info.context.get("stored"))
+
+
 def check_email(value: str, info: ValidationInfo) -> str:
     """An email address, normalized as pydantic's ``EmailStr`` does. Read back from a store
     it is taken as it is: it was checked when written, and the check (``email_validator``:
     syntax, IDNA) cost ~100 µs a person, most of what reading a person cost."""
-    if info.context is not None and info.context.get("stored"):
+    if is_stored(info):
         return value
     return validate_email(value)[1]
 

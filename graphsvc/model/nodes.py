@@ -21,6 +21,7 @@ from pydantic import (
     ConfigDict,
     Field,
     StringConstraints,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -30,6 +31,7 @@ from graphsvc.model.codes import (
     Email,
     Isco08Code,
     LanguageCode,
+    is_stored,
     language_name,
 )
 from graphsvc.model.visibility import private, sensitive
@@ -154,9 +156,12 @@ class Node(_Model):
     updated_at: datetime | None = Field(default=None, description="Set by the store on every change.")
 
     @model_validator(mode="after")
-    def _empty_parts_are_none(self) -> Node:
+    def _empty_parts_are_none(self, info: ValidationInfo) -> Node:
         """An optional part with nothing in it (``contact: {}``) is no part at all, so
-        that what is stored and read back is the same value."""
+        that what is stored and read back is the same value. A record read back from a
+        store has no empty part (it was stored without), so it is not looked at again."""
+        if is_stored(info):
+            return self
         for name, field in type(self).model_fields.items():
             value = getattr(self, name)
             if field.default is None and isinstance(value, BaseModel) and not value.model_dump(exclude_none=True):
