@@ -47,8 +47,18 @@ class Context:
     _ends: dict[RelsKey, list[tuple[Node, dict[str, Any]]]] = field(init=False, default_factory=dict)
 
     def __post_init__(self) -> None:
-        self._nodes = DataLoader(load_fn=self._load_nodes)
-        self._rels = DataLoader(load_fn=self._load_rels)
+        # The loaders' functions hold the store and the policy, not the context: a context
+        # they held would be a reference cycle with them (see :meth:`close`).
+        self._nodes = DataLoader(load_fn=partial(_load_nodes, self.store, self.policy))
+        self._rels = DataLoader(load_fn=partial(_load_rels, self.store))
+
+    def close(self) -> None:
+        """Forget what the request loaded. The GraphQL execution that held this context is
+        a reference cycle, left for the garbage collector: cleared, it no longer keeps the
+        request's nodes and relationships with it, which are freed when the request ends."""
+        self._nodes.clear_all()
+        self._rels.clear_all()
+        self._ends.clear()
 
     async def node(self, label: Label, id: str) -> Node | None:
         """The node, if it exists and the principal may see it."""
@@ -66,13 +76,6 @@ class Context:
         """Nodes of any labels (``None`` where missing or hidden), in order, in one batch."""
         return list(await self._nodes.load_many(keys))
 
-    async def _load_nodes(self, keys: list[NodeKey]) -> list[Node | None]:
-        found = await call(self.store.get_nodes, keys)
-        return [self._visible(found.get(k)) for k in keys]
-
-    def _visible(self, node: Node | None) -> Node | None:
-        return node if node is not None and self.policy.can_see(node) else None
-
     async def around(self, label: Label, ids: Sequence[str], types: Iterable[RelType], most_trusted: int | None = None) -> None:
         """Load these nodes, their relationships of these types and the nodes at the other
         ends, in one store call (:meth:`Store.around`), into the request's loaders: the
@@ -81,8 +84,8 @@ class Context:
         are loaded as usual."""
         types = list(types)
         got = await call(self.store.around, label, ids, types, most_trusted=most_trusted)
-        ends = {key: self._visible(node) for key, node in got.ends.items()}
-        self._nodes.prime_many({**ends, **{(label, id): self._visible(got.nodes.get((label, id))) for id in ids}})
+        ends = {key: _visible(self.policy, node) for key, node in got.ends.items()}
+        self._nodes.prime_many({**ends, **{(label, id): _visible(self.policy, got.nodes.get((label, id))) for id in ids}})
         for (_, id), rels in got.rels.items():
             for rel_type in types:
                 typed = [r for r in rels if r.type is rel_type]
@@ -117,7 +120,18 @@ class Context:
         for key, rels in zip(keys, groups, strict=True):
             self._ends[key] = [(n, r.props) for r in rels if (n := next(nodes)) is not None]
 
-    async def _load_rels(self, keys: list[RelsKey]) -> list[list[Rel]]:
-        nodes = list(dict.fromkeys((label, id) for label, id, _ in keys))
-        grouped = await call(self.store.relationships_of, nodes, {t for _, _, t in keys})
-        return [[r for r in grouped[(label, id)] if r.type is t] for label, id, t in keys]
+
+
+def _visible(policy: Policy, node: Node | None) -> Node | None:
+    return node if node is not None and policy.can_see(node) else None
+
+
+async def _load_nodes(store: Store, policy: Policy, keys: list[NodeKey]) -> list[Node | None]:
+    found = await call(store.get_nodes, keys)
+    return [_visible(policy, found.get(k)) for k in keys]
+
+
+async def _load_rels(store: Store, keys: list[RelsKey]) -> list[list[Rel]]:
+    nodes = list(dict.fromkeys((label, id) for label, id, _ in keys))
+    grouped = await call(store.relationships_of, nodes, {t for _, _, t in keys})
+    return [[r for r in grouped[(label, id)] if r.type is t] for label, id, t in keys]

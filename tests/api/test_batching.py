@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import gc
 import threading
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 import httpx
 import pytest
@@ -37,9 +40,9 @@ def counted_api(store: Store) -> Iterator[tuple[str, Counting, str]]:
 
 
 @contextmanager
-def serving(store: Store) -> Iterator[tuple[str, Counting]]:
+def serving(store: Store, counting: Counting | None = None) -> Iterator[tuple[str, Counting]]:
     """The API on a free port over ``store``, counting its store calls."""
-    counting = Counting(store)
+    counting = counting or Counting(store)
     app = create_app(Settings(), store=counting)  # type: ignore[arg-type]
     port = free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
@@ -136,3 +139,52 @@ def test_one_person_with_languages_interests_and_first_acquaintances_is_one_stor
                 assert calls == {"around": 1}, calls
             else:  # hidden ones among the most trusted: the rest is read as usual
                 assert calls["around"] == 1 and sum(calls.values()) <= 1 + 2, calls
+
+
+class Remembering(Counting):
+    """The real store, keeping a weak reference to every node and relationship it returns."""
+
+    def __init__(self, store: Store) -> None:
+        super().__init__(store)
+        self.returned: list[weakref.ref[Any]] = []
+
+    def __getattr__(self, name: str) -> Any:
+        method = super().__getattr__(name)
+        if name not in ("around", "get_nodes", "relationships_of"):
+            return method
+
+        def remembered(*args: Any, **kwargs: Any) -> Any:
+            got = method(*args, **kwargs)
+            parts = [got.nodes, got.ends, got.rels] if name == "around" else [got]
+            for part in parts:
+                for value in part.values():
+                    for item in value if isinstance(value, list) else [value]:
+                        self.returned.append(weakref.ref(item))
+            return got
+
+        return remembered
+
+
+def test_what_a_request_loaded_is_freed_when_it_ends_without_the_garbage_collector(store: Store) -> None:
+    """The GraphQL execution holding a request's context is a reference cycle: the context
+    is emptied when the request ends, so the nodes it loaded do not wait for a collection."""
+    store.bulk_upsert([person("me", consent={"directory": True}), node(Label.LANGUAGE, id="ara")]
+                      + [person(f"p{i}", consent={"directory": True}) for i in range(5)],
+                      [rel("SPEAKS", "me", "ara")] + [knows("me", f"p{i}") for i in range(5)])
+    token, _ = issue_token(store, "coordinator")
+    remembering = Remembering(store)
+    headers = {"Authorization": f"Bearer {token}"}
+    with serving(store, remembering) as (url, _):
+        query = {"query": VIEW, "variables": {"k": "me", "first": 3}}
+        httpx.post(url, json=query, headers=headers)  # warm: the token is cached
+        remembering.returned.clear()
+        gc.collect()
+        gc.disable()
+        try:
+            body = httpx.post(url, json=query, headers=headers).json()
+            assert len(body["data"]["person"]["knows"]["edges"]) == 3
+            assert len(remembering.returned) >= 1 + 1 + 5 + 3  # me, ara, the relationships, the first acquaintances
+            alive = [ref() for ref in remembering.returned if ref() is not None]
+        finally:
+            gc.enable()
+        assert alive == []
