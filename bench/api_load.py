@@ -416,6 +416,9 @@ def _listening_pid(port: int) -> int | None:
     return None
 
 
+WORKER = "worker "  # CpuMeter's key prefix for one server worker's CPU seconds (by pid)
+
+
 class CpuMeter:
     """CPU seconds of this process (the client), the API server, the Neo4j server, and the
     whole machine (shared: what the others use shows up as 'other')."""
@@ -432,7 +435,10 @@ class CpuMeter:
         for name, proc in self.procs.items():
             try:  # a server with --workers is a parent and its worker processes
                 family = [proc, *proc.children(recursive=True)] if name == "server" else [proc]
-                out[name] = sum(c.user + c.system for c in (p.cpu_times() for p in family))
+                times = {p.pid: sum(p.cpu_times()[:2]) for p in family}
+                out[name] = sum(times.values())
+                if name == "server" and len(family) > 1:  # each worker's own: how evenly the load is spread
+                    out |= {f"{WORKER}{pid}": t for pid, t in times.items() if pid != proc.pid}
             except self._psutil.Error:
                 pass
         m = self._psutil.cpu_times()
@@ -443,10 +449,10 @@ class CpuMeter:
     def diff(before: dict[str, float], after: dict[str, float], ops: int) -> dict[str, Any]:
         wall = after["wall"] - before["wall"]
         cpu = {k: after[k] - before[k] for k in after if k != "wall" and k in before}
-        ours = sum(v for k, v in cpu.items() if k != "machine")
+        ours = sum(v for k, v in cpu.items() if k != "machine" and not k.startswith(WORKER))
         out: dict[str, Any] = {"wall_s": wall, "cpu_s": cpu, "other_s": max(0.0, cpu.get("machine", 0.0) - ours)}
         out["cores_busy"] = {k: v / wall for k, v in cpu.items()} | {"other": out["other_s"] / wall}
-        out["cpu_ms_per_op"] = {k: v / ops * 1e3 for k, v in cpu.items() if k != "machine"} if ops else {}
+        out["cpu_ms_per_op"] = {k: v / ops * 1e3 for k, v in cpu.items() if k != "machine" and not k.startswith(WORKER)} if ops else {}
         return out
 
 
@@ -1037,7 +1043,7 @@ def print_report(console: Any, args: argparse.Namespace, results: list[dict[str,
 
     cpu = Table(title="CPU per request/op (ms of CPU) and cores busy during the measured stretch; 'other' = the rest of the (shared) machine")
     for col in ("store", "scenario", "side", "client ms", "API server ms", "Neo4j ms", "client cores", "server cores",
-                "Neo4j cores", "other cores", "server RSS MiB"):
+                "by worker", "Neo4j cores", "other cores", "server RSS MiB"):
         cpu.add_column(col, justify="left" if col in ("store", "scenario", "side") else "right")
     for r in results:
         for key, s in (r.get("scenarios") or {}).items():
@@ -1052,6 +1058,7 @@ def print_report(console: Any, args: argparse.Namespace, results: list[dict[str,
                     r["store"], f"({key}) {s['name']}", side, _f(per.get("client"), ".2f"),
                     _f(per.get("server"), ".2f") if served else "-", _f(per.get("db"), ".2f"),
                     _f(busy.get("client"), ".2f"), _f(busy.get("server"), ".2f") if served else "-",
+                    "/".join(f"{v:.2f}" for k, v in sorted(busy.items()) if k.startswith(WORKER)) or "-",
                     _f(busy.get("db"), ".2f"), _f(busy.get("other"), ".2f"), _f(rss / 1024 if rss else None, ",.0f"),
                 )
     console.print(cpu)

@@ -34,8 +34,8 @@ def selected(info: Info, *path: str) -> list[SelectedField]:
 def person_view(info: Info, fields: dict[str, tuple[RelType, Label]]) -> tuple[set[RelType], int]:
     """What a person's fields asked for here need loaded with the person: the relationship
     types (of ``fields``, the fields that list the ends of a type, and of ``knows``) and how
-    many acquaintances, most trusted first (``None``: all of them): a ``knows`` page from the
-    start needs its ``first`` and one more (is there a next page?); one after a cursor, none."""
+    many acquaintances, most trusted first: a ``knows`` page from the start needs its
+    ``first`` and one more (is there a next page?); one after a cursor, none."""
     types: set[RelType] = set()
     most_trusted = 0
     for field in selected(info):
