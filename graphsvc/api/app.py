@@ -13,7 +13,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from graphsvc.api import http
+from graphsvc.api import balance, http
 from graphsvc.api.context import Context, call
 from graphsvc.api.schema import build_schema
 from graphsvc.auth import ANONYMOUS, authenticate, cached_principal
@@ -135,6 +135,9 @@ def serve_app() -> FastAPI:
 
     configure()
     app = create_app()
+    if balance.slot is not None:  # one of several workers: spread the connections evenly
+        counts, index = balance.slot
+        app.add_middleware(balance.Balancer, counts=counts, index=index)
     freeze_startup()
     return app
 

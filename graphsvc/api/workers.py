@@ -5,7 +5,8 @@ wakes first accepts what is waiting: with keep-alive clients (a proxy's pool, a 
 generator) one process could hold most connections and the others idle. Measured here with
 two workers and eight connections: the API used one core of two. So each worker binds its
 own socket to the port with ``SO_REUSEPORT``, and the kernel spreads new connections across
-them by their addresses.
+them by their addresses; a worker holding more than its share of them closes one now and
+then, to be placed anew (:mod:`graphsvc.api.balance`).
 
 The parent only supervises: it checks first that the port is free, starts the workers,
 passes SIGINT/SIGTERM on to them (uvicorn shuts down gracefully), and if a worker dies, it
@@ -18,6 +19,7 @@ import multiprocessing
 import signal
 import socket
 import sys
+from collections.abc import MutableSequence
 from multiprocessing.connection import wait
 from types import FrameType
 
@@ -47,9 +49,13 @@ def _check_free(host: str, port: int) -> None:
         raise ConfigurationError(f"cannot listen on {host}:{port}: {exc.strerror}", field="port", value=port) from None
 
 
-def _worker(host: str, port: int) -> None:
+def _worker(host: str, port: int, index: int, counts: MutableSequence[int]) -> None:
     """One worker process: its own socket, the app as :func:`graphsvc.api.app.serve_app`
-    builds it from the environment."""
+    builds it from the environment, its place ``index`` in the workers' shared connection
+    ``counts`` (:mod:`graphsvc.api.balance`)."""
+    from graphsvc.api import balance
+
+    balance.slot = (counts, index)
     sock = _listening_socket(host, port, reuse_port=True)
     config = uvicorn.Config("graphsvc.api.app:serve_app", factory=True, host=host, port=port, log_level="warning", access_log=False)
     uvicorn.Server(config).run(sockets=[sock])
@@ -59,7 +65,8 @@ def serve_workers(host: str, port: int, workers: int) -> int:
     """Run ``workers`` processes until a signal or a worker's death; the exit code."""
     _check_free(host, port)
     context = multiprocessing.get_context("spawn")
-    procs = [context.Process(target=_worker, args=(host, port), name=f"graphsvc-worker-{i}") for i in range(workers)]
+    counts = context.Array("i", workers, lock=False)  # each worker's connections (graphsvc.api.balance)
+    procs = [context.Process(target=_worker, args=(host, port, i, counts), name=f"graphsvc-worker-{i}") for i in range(workers)]
     stopping = False
 
     def stop(signum: int, frame: FrameType | None) -> None:

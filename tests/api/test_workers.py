@@ -57,14 +57,31 @@ def test_several_workers_serve_the_same_store(tmp_path: Path) -> None:
         try:
             for conn in conns:
                 conn.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
-            for conn in conns:
-                assert conn.recv(64).startswith(b"HTTP/1.1 200")
+            answers = [conn.recv(1024) for conn in conns]
+            assert all(a.startswith(b"HTTP/1.1 200") for a in answers)
+            shed = sum(b"\r\nconnection: close" in a.lower() for a in answers)  # a worker over its share closes a few
             held = {w.pid: sum(1 for c in w.net_connections("tcp") if c.status == psutil.CONN_ESTABLISHED and c.laddr.port == port)
                     for w in workers}  # (one child is multiprocessing's resource tracker)
-            assert sum(held.values()) == 16 and sum(1 for n in held.values() if n) == 2, held
+            assert shed <= 4 and sum(held.values()) == 16 - shed and sum(1 for n in held.values() if n) == 2, (held, shed)
         finally:
             for conn in conns:
                 conn.close()
+        # keep-alive clients that stay: a worker holding more than its share closes one of its
+        # connections now and then, until each holds half (the kernel alone gives an even
+        # split of 16 one time in five)
+        clients = [httpx.Client(base_url=url, timeout=10) for _ in range(16)]
+        try:
+            while True:
+                for client in clients:
+                    assert client.get("/healthz").status_code == 200
+                held = {w.pid: sum(1 for c in w.net_connections("tcp") if c.status == psutil.CONN_ESTABLISHED and c.laddr.port == port)
+                        for w in workers}
+                if sorted(n for n in held.values() if n) == [8, 8]:
+                    break
+                assert time.monotonic() < deadline + 30, f"the connections stayed uneven: {held}"
+        finally:
+            for client in clients:
+                client.close()
         taken = subprocess.run([sys.executable, "-m", "graphsvc.cli", "serve", "--workers", "2", "--port", str(port), "--store", uri],
                                check=False, capture_output=True, text=True, timeout=60, env={**os.environ, "COLUMNS": "200"})
         assert taken.returncode != 0 and f"cannot listen on 127.0.0.1:{port}" in taken.stdout + taken.stderr
