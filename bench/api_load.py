@@ -438,7 +438,7 @@ class CpuMeter:
                 times = {p.pid: sum(p.cpu_times()[:2]) for p in family}
                 out[name] = sum(times.values())
                 if name == "server" and len(family) > 1:  # each worker's own: how evenly the load is spread
-                    out |= {f"{WORKER}{pid}": t for pid, t in times.items() if pid != proc.pid}
+                    out |= {f"{WORKER}{p.pid}": times[p.pid] for p in family[1:] if "resource_tracker" not in " ".join(p.cmdline())}
             except self._psutil.Error:
                 pass
         m = self._psutil.cpu_times()
