@@ -973,6 +973,8 @@ async def _profile(server: Server, token: str, sc: Scenario, inputs: Inputs, arg
     rate = 250
     cmd = [exe, "record", "--pid", str(server.proc.pid), "--duration", str(secs), "--rate", str(rate),
            "--format", "raw", "--full-filenames", "--nonblocking", "--output", str(raw)]
+    if args.workers > 1:  # the server's pid is the supervisor: sample its workers
+        cmd.append("--subprocesses")
     spy = await asyncio.create_subprocess_exec(*cmd, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE)
     await asyncio.sleep(0.3)
     async with _client(server, token) as client:

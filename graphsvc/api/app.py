@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import gc
+import itertools
 import logging
-import uuid
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from functools import partial
@@ -105,13 +106,16 @@ class RequestIds:
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
+        # unique without a random draw per request (uuid4 reads the OS's randomness each time)
+        self._prefix = os.urandom(4).hex()
+        self._next = itertools.count()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         given = next((v for k, v in scope["headers"] if k == b"x-request-id"), b"")
-        rid = given.decode("latin-1")[:200] or uuid.uuid4().hex[:16]
+        rid = given.decode("latin-1")[:200] or f"{self._prefix}{next(self._next):08x}"
         scope.setdefault("state", {})["request_id"] = rid
         status = 500
 

@@ -25,6 +25,7 @@ from types import FrameType
 
 import uvicorn
 
+from graphsvc import logs
 from graphsvc.errors import ConfigurationError
 
 STOP_TIMEOUT = 30.0  # seconds a worker gets to finish its requests before it is killed
@@ -58,7 +59,10 @@ def _worker(host: str, port: int, index: int, counts: MutableSequence[int]) -> N
     balance.slot = (counts, index)
     sock = _listening_socket(host, port, reuse_port=True)
     config = uvicorn.Config("graphsvc.api.app:serve_app", factory=True, host=host, port=port, log_level="warning", access_log=False)
-    uvicorn.Server(config).run(sockets=[sock])
+    try:
+        uvicorn.Server(config).run(sockets=[sock])
+    finally:
+        logs.flush()
 
 
 def serve_workers(host: str, port: int, workers: int) -> int:

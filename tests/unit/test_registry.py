@@ -111,3 +111,32 @@ def test_logs_are_json_lines_with_the_request_id() -> None:
     record = logging.makeLogRecord({"name": "graphsvc.api", "msg": "request", "levelname": "INFO", "request_id": "abc123", "status": 200})
     line = json.loads(JsonFormatter().format(record))
     assert line["message"] == "request" and line["request_id"] == "abc123" and line["status"] == 200
+
+
+def test_queued_log_records_are_all_written_by_flush_in_order_with_their_exceptions(monkeypatch: pytest.MonkeyPatch) -> None:
+    import io
+    import json
+    import logging
+
+    from graphsvc import logs
+
+    stream = io.StringIO()
+    monkeypatch.setattr("sys.stderr", stream)
+    root = logging.getLogger("graphsvc")
+    saved = root.handlers[:], root.level, root.propagate
+    logs.configure()
+    try:
+        log = logging.getLogger("graphsvc.api")
+        for i in range(200):
+            log.info("request %d", i, extra={"request_id": f"r{i}", "status": 200})
+        try:
+            raise ValueError("boom")
+        except ValueError:
+            log.exception("failed")
+        logs.flush()
+        lines = [json.loads(line) for line in stream.getvalue().splitlines()]
+    finally:
+        logs.flush()
+        root.handlers[:], root.level, root.propagate = saved
+    assert [(x["message"], x["request_id"]) for x in lines[:200]] == [(f"request {i}", f"r{i}") for i in range(200)]
+    assert lines[200]["message"] == "failed" and "ValueError: boom" in lines[200]["exception"]
