@@ -28,7 +28,7 @@ from loaders.columns import (
     row_to_node_data,
     split_list,
 )
-from loaders.items import Item, Problem, Severity
+from loaders.items import Item, Part, Problem, Severity, expand
 
 SUFFIXES = (".csv", ".tsv")
 _DELIMITERS = ",;\t|"
@@ -108,16 +108,28 @@ def _records(path: Path, name: str) -> Iterator[tuple[int, list[str]] | Problem]
 
 def read_csv_folder(folder: Path) -> Iterator[Item | Problem]:
     """The items of a CSV folder, nodes first; unknown file names are reported."""
+    return expand(csv_folder_parts(folder))
+
+
+def csv_folder_parts(folder: Path) -> Iterator[Problem | Part]:
+    """The files of a CSV folder as parts, one per file, nodes first (a loader may read
+    several at once); unknown file names are reported."""
     folder = Path(folder)
     for path in _data_files(folder):
         if _kind_of(path) is None:
             known = ", ".join(f"{s}.csv" for s in [*NODE_FILES.values(), *REL_FILES.values()])
             yield Problem(path.name, None, None, path.name, f"is not a graphsvc file name (expected one of {known})", severity=Severity.WARNING)
     for path, kind in _ordered(folder):
-        if isinstance(kind, Label):
-            yield from _node_file(path, kind)
-        else:
-            yield from _rel_file(path, kind)
+        try:
+            size = path.stat().st_size
+        except OSError:
+            size = 0
+        yield Part(path.name, read_csv_file, (path, kind), size)
+
+
+def read_csv_file(path: Path, kind: Label | RelType) -> Iterator[Item | Problem]:
+    """The items of one file of a CSV folder, which holds nodes of ``kind`` or relationships."""
+    return _node_file(path, kind) if isinstance(kind, Label) else _rel_file(path, kind)
 
 
 def _check_header(name: str, header: Iterable[str], allowed: Iterable[str], required: Iterable[str]) -> list[Problem]:
