@@ -9,7 +9,7 @@ write ends of two anonymous temporary files (file descriptors passed over a sock
 which the worker spools the valid nodes and relationships; it answers with what the
 loader needs to finish the checks (:class:`~loaders.part_check.PartChecked`). Nothing
 is named on disk, so a killed load leaves no file behind, and a worker whose loader is
-gone ends when it next writes to the socket. Workers ignore Ctrl-C: the loader ends them.
+gone stops within 10,000 rows. Workers ignore Ctrl-C: the loader ends them.
 """
 
 from __future__ import annotations
@@ -88,6 +88,15 @@ class Worker:
         self._conn.close()
 
 
+_LOADER = os.getppid()
+
+
+def _stop_if_orphaned(rows: int) -> None:
+    """Every 10,000 rows: a worker whose loader is gone (killed) stops at once."""
+    if os.getppid() != _LOADER:
+        raise SystemExit(1)
+
+
 def serve(conn: Connection) -> None:
     """A worker's loop: parts in, results out, until told to stop (None) or the loader is gone."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -96,7 +105,7 @@ def serve(conn: Connection) -> None:
             part, batch_size = task
             files: list[Any] = [os.fdopen(recv_handle(conn), "wb") for _ in range(2)]
             try:
-                found = check_part(part, Spool(batch_size, files[0]), Spool(batch_size, files[1]))
+                found = check_part(part, Spool(batch_size, files[0]), Spool(batch_size, files[1]), progress=_stop_if_orphaned)
                 found.peak_rss_mib = peak_rss_mib()
                 answer: PartChecked | str = found
             except Exception:  # noqa: BLE001 - reported to the loader, which stops

@@ -298,6 +298,11 @@ class _Validation:
             file, row = self.wanted[(label, id)]
             self.report.problems.append(Problem(file, row, None, id, f"refers to {label} {id!r}, which is neither in the source nor in the store"))
 
+    def forget(self) -> None:
+        """Drop what only the checks needed (ids, relationship digests and ends: a few
+        hundred MB for millions of rows), before the rows are written."""
+        self.node_rows, self.rel_rows, self.wanted = {}, {}, {}
+
     def rel_ok(self, packed: Packed) -> bool:
         if not self.missing:
             return True
@@ -368,6 +373,7 @@ def load(
                         raise _Rollback
                     return report
                 if not dry_run:
+                    state.forget()
                     counts.quiet = False
                     _write(store, state, batch_size, memory, counts)
             finally:
