@@ -137,9 +137,12 @@ def check_parts(parts: list[Part], workers: list[Worker], batch_size: int,
 
     try:
         hand_out()
+        mine = 0  # rows of the parts this process checked
         while pending:
             index = pending.pop(0)
-            results[index] = check_part(parts[index], spooled[index].nodes, spooled[index].rels, progress)
+            counted = (lambda rows: progress(mine + rows)) if progress else None  # noqa: B023 - called in this iteration only
+            results[index] = found = check_part(parts[index], spooled[index].nodes, spooled[index].rels, counted)
+            mine += found.rows
             hand_out()
         hand_out(wait=True)
     except BaseException:

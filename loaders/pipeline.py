@@ -15,7 +15,10 @@ then the store, and writes what is valid, in one of two ways:
   and nothing is validated twice) and, only if no error was found (or with
   ``skip_invalid``), written by the store's bulk upsert in its atomic batches (on two
   sessions, reading the spool ahead). A load stopped half-way leaves whole batches and no
-  relationship without its ends.
+  relationship without its ends. Parts of the source (the files of a CSV folder, or spans
+  of a large one) are validated at once by this process and worker processes
+  (:mod:`loaders.part_workers`), and their results merged in the source's order
+  (:meth:`_Validation.take_parts`): the report is the one reading row by row makes.
 
 Either way, running the same load again completes it, and a load of the same data
 changes nothing (its nodes count as unchanged).
@@ -39,6 +42,7 @@ from loaders.items import Item, Part, Problem, Severity, expand
 from loaders.part_check import PartChecked, entries_at
 from loaders.part_workers import Workers, check_parts
 from loaders.spool import LABELS, NodeKey, Packed, Spooled, Where, pack, rel_digest, unpack
+
 #: progress(phase, done): phases "validating", "checking", "writing nodes", "writing relationships"
 Progress = Callable[[str, int], None]
 

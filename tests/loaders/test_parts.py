@@ -184,3 +184,38 @@ def alive(pid: int) -> bool:
     except OSError:
         return False
     return state != "Z"
+
+
+@pytest.mark.neo4j
+@pytest.mark.slow
+def test_a_neo4j_load_killed_while_writing_is_completed_by_the_same_command(neo4j_uri: str, neo4j_store: Store, tmp_path: Path) -> None:
+    """Validated with a worker, killed while it writes (its batches are separate
+    transactions): the same command completes the load, every row written once."""
+    neo4j_store.clear()
+    n = 20_000
+    pairs = [(i, (i * 7 + 1) % n) for i in range(n) if (i * 7 + 1) % n != i]
+    source = folder(
+        tmp_path,
+        people=PEOPLE + "".join(f"p{i:05d},Person {i},RESIDENT,true,,\n" for i in range(n)),
+        knows="start,end,trust\n" + "".join(f"p{a:05d},p{b:05d},0.5\n" for a, b in pairs),
+    )
+    command = [sys.executable, "-m", "graphsvc.cli", "load", str(source), "--store", neo4j_uri, "--batch-size", "100",
+               "--workers", "1", "--report", str(tmp_path / "r.json")]
+    env = {**os.environ, "COLUMNS": "120"}
+    if os.environ.get("NEO4J_PASSWORD"):
+        env["GRAPHSVC_NEO4J_PASSWORD"] = os.environ["NEO4J_PASSWORD"]
+    proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and proc.poll() is None and neo4j_store.count_nodes(Label.PERSON) == 0:
+        time.sleep(0.05)
+    time.sleep(0.3)
+    assert proc.poll() is None, "the load ended before it could be killed: make it larger"
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=30)
+    done = subprocess.run(command, check=False, capture_output=True, text=True, env=env, timeout=300)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert neo4j_store.count_nodes(Label.PERSON) == n
+    knows = sum(len(neo4j_store.relationships(Label.PERSON, f"p{i:05d}", [RelType.KNOWS])) for i in range(0, n, 97))
+    expected = sum(1 for a, b in pairs for end in (a, b) if end % 97 == 0)
+    assert knows == expected
+    neo4j_store.clear()
