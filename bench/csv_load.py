@@ -119,6 +119,7 @@ def run_worker(args: argparse.Namespace) -> dict[str, Any]:
                     del nodes, rels
                     nodes = (parse_node(label, d, row=i) for i, (label, d) in enumerate(raw_nodes))  # type: ignore[assignment]
                     rels = (parse_rel(d, row=i) for i, d in enumerate(raw_rels))  # type: ignore[assignment]
+                extra: dict[str, Any] = {}
                 t0, c0 = time.perf_counter(), os.times()
                 result = store.bulk_upsert(nodes, rels)
                 seconds = time.perf_counter() - t0
@@ -133,16 +134,18 @@ def run_worker(args: argparse.Namespace) -> dict[str, Any]:
                 if report.errors:
                     raise SystemExit(f"the loader found errors in generated data: {report.errors[:3]}")
                 rows = report.created + report.updated + report.unchanged + report.implied_created + report.rels_written
+                extra = {"workers": report.workers, "workers_peak_rss_mib": report.workers_peak_rss_mib}
             c1 = os.times()
             stored = store.count_nodes(Label.PERSON)
         finally:
             if args.worker_backend == "neo4j":
                 store.clear()
             store.close()
-    # should the loader ever start a child process, its CPU counts and its peak RSS is added
-    # (ru_maxrss of the children: an upper bound, see peak_rss_mib); today it starts none
+    # the loader's validating workers (loaders.part_workers): their CPU counts, and their
+    # peak RSS is added (ru_maxrss of the children: an upper bound, see peak_rss_mib; each
+    # worker's own is in workers_peak_rss_mib)
     children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    return {"seconds": seconds, "rows": rows, "people_stored": stored,
+    return {**extra, "seconds": seconds, "rows": rows, "people_stored": stored,
             "peak_rss_mib": peak_rss_mib() + children, "own_peak_rss_mib": peak_rss_mib(), "children_peak_rss_mib": children,
             "cpu_s": (c1.user - c0.user) + (c1.system - c0.system) + (c1.children_user - c0.children_user)
             + (c1.children_system - c0.children_system)}
@@ -187,7 +190,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         for i in range(args.repeat):
             for side in (("bulk", "loader", "objects") if i % 2 == 0 else ("objects", "loader", "bulk")):
                 run = spawn(args, backend, side)
-                console.print(f"[{backend}] {side}: {run['seconds']:.1f} s, {run['rows']:,} rows, peak RSS {run['peak_rss_mib']:,.0f} MiB")
+                workers = f" (own {run['own_peak_rss_mib']:,.0f}; {run['workers']} workers, each at most {run['workers_peak_rss_mib']:,.0f})" if run.get("workers") else ""
+                console.print(f"[{backend}] {side}: {run['seconds']:.1f} s, {run['rows']:,} rows, peak RSS {run['peak_rss_mib']:,.0f} MiB{workers}")
                 runs[side].append(run)
         med = {side: statistics.median(r["seconds"] for r in rs) for side, rs in runs.items()}
         results.append({"store": backend, "runs": runs, "median_s": med, "ratio": med["loader"] / med["bulk"], "ratio_objects": med["loader"] / med["objects"],

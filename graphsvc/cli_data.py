@@ -76,6 +76,7 @@ def load(
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Validate only; write nothing.")] = False,
     report: Annotated[Path, typer.Option("--report", help="Where the full report goes (JSON) when there are problems.")] = Path("graphsvc-load-report.json"),
     batch_size: Annotated[int, typer.Option("--batch-size", min=1, max=100_000)] = 5000,
+    workers: Annotated[int | None, typer.Option("--workers", min=0, max=64, help="Processes validating files of CSV folders beside this one (default: one fewer than the cores, for large folders; 0: none). Not used where the store writes as it reads (SQLite).")] = None,
     store: StoreOption = None,
 ) -> None:
     """Load data: validated whole first; by default all or nothing."""
@@ -90,7 +91,7 @@ def load(
     with errors_as_messages(), open_store(store, Settings()) as opened, _progress() as progress:
         hoods = _store_neighborhoods(opened)
         items = itertools.chain.from_iterable(read(p, chosen, neighborhoods=hoods) for p in paths)
-        result = run_load(opened, items, skip_invalid=skip_invalid, dry_run=dry_run, batch_size=batch_size, progress=progress)
+        result = run_load(opened, items, skip_invalid=skip_invalid, dry_run=dry_run, batch_size=batch_size, progress=progress, workers=workers)
     console.print(_summary_table(f"load into {opened.uri}", result.summary()))
     if result.problems:
         table = Table("severity", "file", "row", "column", "value", "reason", title=f"problems (first 20 of {len(result.problems):,})")

@@ -9,6 +9,7 @@ open the file right there.
 
 from __future__ import annotations
 
+import codecs
 import csv
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -28,7 +29,7 @@ from loaders.columns import (
     row_to_node_data,
     split_list,
 )
-from loaders.items import Item, Problem, Severity
+from loaders.items import Item, Part, Problem, Severity, expand
 
 SUFFIXES = (".csv", ".tsv")
 _DELIMITERS = ",;\t|"
@@ -68,8 +69,17 @@ def _dialect(path: Path, handle: TextIO) -> csv.Dialect | type[csv.Dialect]:
     return dialect
 
 
-def _records(path: Path, name: str) -> Iterator[tuple[int, list[str]] | Problem]:
-    """(1, header) and then (line, cells) for each record of a CSV file, or a Problem."""
+#: Where a file is read from: its whole (None), or a span of its lines (see :func:`_spans`):
+#: (first byte, end byte, line number of the first byte)
+Span = tuple[int, int, int] | None
+#: Files of at least twice this many bytes are read in spans of about this size, when they
+#: can be (see :func:`_spans`), so that a loader can validate a large file on several cores
+SPAN_BYTES = 4 << 20
+
+
+def _records(path: Path, name: str, span: Span = None) -> Iterator[tuple[int, list[str]] | Problem]:
+    """(1, header) and then (line, cells) for each record of a CSV file (or of its span: then
+    a problem with the header is left to the file's first span), or a Problem."""
     try:
         handle = path.open(newline="", encoding="utf-8-sig")
     except OSError as exc:
@@ -78,18 +88,25 @@ def _records(path: Path, name: str) -> Iterator[tuple[int, list[str]] | Problem]
     with handle:
         line = 1
         try:
-            reader = csv.reader(handle, _dialect(path, handle))
+            dialect = _dialect(path, handle)
+            reader = csv.reader(handle, dialect)
             header = [h.strip() for h in next(reader, [])]
             if not header or header == [""]:
-                yield Problem(name, 1, None, None, "is empty: the first line must name the columns")
+                if span is None or span[2] == 2:
+                    yield Problem(name, 1, None, None, "is empty: the first line must name the columns")
                 return
             if len(set(header)) != len(header):
                 dup = next(h for h in header if header.count(h) > 1)
-                yield Problem(name, 1, dup, dup, "column named twice in the header")
+                if span is None or span[2] == 2:
+                    yield Problem(name, 1, dup, dup, "column named twice in the header")
                 return
             yield (1, header)
+            base = 1
+            if span is not None:
+                reader = csv.reader(_lines(path, span[0], span[1]), dialect)
+                base = span[2]
             while True:
-                line = reader.line_num + 1
+                line = base + reader.line_num
                 try:
                     cells = next(reader)
                 except StopIteration:
@@ -106,18 +123,81 @@ def _records(path: Path, name: str) -> Iterator[tuple[int, list[str]] | Problem]
             yield Problem(name, line, None, None, f"is not valid CSV: {exc}")
 
 
+def _lines(path: Path, start: int, end: int) -> Iterator[str]:
+    with path.open("rb") as handle:
+        handle.seek(start)
+        left = end - start
+        for raw in handle:
+            if left <= 0:
+                return
+            left -= len(raw)
+            yield raw.decode("utf-8")
+
+
+def _spans(path: Path) -> list[tuple[int, int, int]] | None:
+    """Spans of whole lines of about :data:`SPAN_BYTES` that read the same apart as in one
+    pass, or None. That holds when every line is a record: no quote (a quoted cell may span
+    lines), no carriage return, no NUL, no line longer than the csv module's field limit;
+    and when the file is UTF-8 (a reading error ends the whole file's reading)."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    limit = csv.field_size_limit()
+    cuts: list[tuple[int, int]] = []  # (byte, line) where a span starts
+    try:
+        with path.open("rb") as handle:
+            header = handle.readline()
+            if b'"' in header or not header.endswith(b"\n"):
+                return None
+            at, lines = len(header), 1  # bytes and lines before the block
+            cuts.append((at, 2))
+            target = at + SPAN_BYTES
+            while block := handle.read(1 << 20):
+                if b'"' in block or b"\r" in block or b"\0" in block or max(map(len, block.split(b"\n"))) > limit:
+                    return None
+                decoder.decode(block)
+                while target < at + len(block) and (i := block.find(b"\n", target - at)) >= 0:
+                    cuts.append((at + i + 1, lines + block.count(b"\n", 0, i + 1) + 1))
+                    target = at + i + 1 + SPAN_BYTES
+                at, lines = at + len(block), lines + block.count(b"\n")
+            decoder.decode(b"", final=True)
+    except (OSError, UnicodeDecodeError):
+        return None
+    cuts = [(byte, line) for byte, line in cuts if byte < at]
+    if len(cuts) < 2:
+        return None
+    ends = [byte for byte, _ in cuts[1:]] + [at]
+    return [(byte, end, line) for (byte, line), end in zip(cuts, ends, strict=True)]
+
+
 def read_csv_folder(folder: Path) -> Iterator[Item | Problem]:
     """The items of a CSV folder, nodes first; unknown file names are reported."""
+    return expand(csv_folder_parts(folder))
+
+
+def csv_folder_parts(folder: Path) -> Iterator[Problem | Part]:
+    """The files of a CSV folder as parts, one per file, nodes first (a loader may read
+    several at once); unknown file names are reported."""
     folder = Path(folder)
     for path in _data_files(folder):
         if _kind_of(path) is None:
             known = ", ".join(f"{s}.csv" for s in [*NODE_FILES.values(), *REL_FILES.values()])
             yield Problem(path.name, None, None, path.name, f"is not a graphsvc file name (expected one of {known})", severity=Severity.WARNING)
     for path, kind in _ordered(folder):
-        if isinstance(kind, Label):
-            yield from _node_file(path, kind)
+        try:
+            size = path.stat().st_size
+        except OSError:
+            size = 0
+        spans = _spans(path) if size >= 2 * SPAN_BYTES else None
+        if spans is None:
+            yield Part(path.name, read_csv_file, (path, kind), size)
         else:
-            yield from _rel_file(path, kind)
+            for span in spans:
+                yield Part(path.name, read_csv_file, (path, kind, span), span[1] - span[0])
+
+
+def read_csv_file(path: Path, kind: Label | RelType, span: Span = None) -> Iterator[Item | Problem]:
+    """The items of one file of a CSV folder (or of a span of its lines), which holds nodes
+    of ``kind`` or relationships."""
+    return _node_file(path, kind, span) if isinstance(kind, Label) else _rel_file(path, kind, span)
 
 
 def _check_header(name: str, header: Iterable[str], allowed: Iterable[str], required: Iterable[str]) -> list[Problem]:
@@ -128,12 +208,12 @@ def _check_header(name: str, header: Iterable[str], allowed: Iterable[str], requ
     return problems
 
 
-def _node_file(path: Path, label: Label) -> Iterator[Item | Problem]:
+def _node_file(path: Path, label: Label, span: Span = None) -> Iterator[Item | Problem]:
     columns, _ = node_columns(label)
     allowed = [*columns, *(PERSON_SHORTHANDS if label is Label.PERSON else ())]
     name = path.name
     header: list[str] = []
-    for record in _records(path, name):
+    for record in _records(path, name, span):
         if isinstance(record, Problem):
             yield record
             continue
@@ -141,8 +221,9 @@ def _node_file(path: Path, label: Label) -> Iterator[Item | Problem]:
         if line == 1:
             header = cells
             problems = _check_header(name, header, allowed, ["id"])
-            yield from problems
             if problems:
+                if span is None or span[2] == 2:  # once, by the file's first span
+                    yield from problems
                 return
             continue
         row = dict(zip(header, cells, strict=True))
@@ -176,11 +257,11 @@ def _shorthands(name: str, line: int, row: dict[str, str]) -> Iterator[Item | Pr
         yield Item(RelType.LIVES_IN, {"type": "LIVES_IN", "start": person, "end": hood}, name, line, raw=row)
 
 
-def _rel_file(path: Path, type: RelType) -> Iterator[Item | Problem]:
+def _rel_file(path: Path, type: RelType, span: Span = None) -> Iterator[Item | Problem]:
     columns = rel_columns(type)
     optional_labels = [c for c in ("start_label", "end_label") if c not in columns]  # allowed, redundant
     name = path.name
-    records = _records(path, name)
+    records = _records(path, name, span)
     for record in records:  # the header first
         if isinstance(record, Problem):
             yield record
@@ -188,8 +269,9 @@ def _rel_file(path: Path, type: RelType) -> Iterator[Item | Problem]:
         header = record[1]
         required = ["start", "end", *(c for c in ("start_label", "end_label") if c in columns)]
         problems = _check_header(name, header, [*columns, *optional_labels], required)
-        yield from problems
         if problems:
+            if span is None or span[2] == 2:  # once, by the file's first span
+                yield from problems
             return
         break
     else:

@@ -1,7 +1,9 @@
-"""What readers produce: raw items with where they came from, and problems with where they are."""
+"""What readers produce: raw items with where they came from, problems with where they are,
+and parts (pieces of a source that read on their own, maybe in another process)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -68,3 +70,28 @@ class Item:
         if isinstance(self.raw, tuple):
             return dict(zip(*self.raw, strict=True))
         return self.raw if self.raw is not None else self.data
+
+
+@dataclass(frozen=True, slots=True)
+class Part:
+    """A piece of a source that reads on its own, such as one file of a CSV folder:
+    ``read(*args)`` yields its items and problems, every one of them naming ``file``.
+    Iterating a part reads it here; a loader may instead have it read in another process
+    (``read`` and ``args`` pickle). ``size`` (bytes) says which parts take longest."""
+
+    file: str
+    read: Callable[..., Iterator[Item | Problem]]
+    args: tuple[Any, ...]
+    size: int = 0
+
+    def __iter__(self) -> Iterator[Item | Problem]:
+        return self.read(*self.args)
+
+
+def expand(entries: Iterable[Item | Problem | Part]) -> Iterator[Item | Problem]:
+    """The items and problems of a stream, with every part read in place."""
+    for entry in entries:
+        if isinstance(entry, Part):
+            yield from entry
+        else:
+            yield entry

@@ -15,7 +15,10 @@ then the store, and writes what is valid, in one of two ways:
   and nothing is validated twice) and, only if no error was found (or with
   ``skip_invalid``), written by the store's bulk upsert in its atomic batches (on two
   sessions, reading the spool ahead). A load stopped half-way leaves whole batches and no
-  relationship without its ends.
+  relationship without its ends. Parts of the source (the files of a CSV folder, or spans
+  of a large one) are validated at once by this process and worker processes
+  (:mod:`loaders.part_workers`), and their results merged in the source's order
+  (:meth:`_Validation.take_parts`): the report is the one reading row by row makes.
 
 Either way, running the same load again completes it, and a load of the same data
 changes nothing (its nodes count as unchanged).
@@ -23,23 +26,23 @@ changes nothing (its nodes count as unchanged).
 
 from __future__ import annotations
 
-import pickle
-import tempfile
 import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from contextlib import nullcontext
 from dataclasses import dataclass, field
-from itertools import chain
-from typing import IO, Any
+from itertools import chain, repeat
+from typing import Any
 
 from graphsvc.errors import GraphsvcError
-from graphsvc.model import Label, Node, Rel, RelType, parse_node, parse_rel
+from graphsvc.model import Node, Rel, parse_node, parse_rel
+from graphsvc.model.relationships import rel_key
 from graphsvc.store.base import DEFAULT_BATCH, Store, gc_paused
 from graphsvc.store.types import BatchResult, LoadMemory
-from loaders.items import Item, Problem, Severity
+from loaders.items import Item, Part, Problem, Severity, expand
+from loaders.part_check import PartChecked, entries_at
+from loaders.part_workers import Workers, check_parts
+from loaders.spool import LABELS, NodeKey, Packed, Spooled, Where, pack, rel_digest, unpack
 
-NodeKey = tuple[Label, str]
-Where = tuple[str, int | None]
 #: progress(phase, done): phases "validating", "checking", "writing nodes", "writing relationships"
 Progress = Callable[[str, int], None]
 
@@ -61,6 +64,8 @@ class LoadReport:
     batches: int = 0
     written: bool = False  # whether anything was written
     rejects: list[dict[str, Any]] = field(default_factory=list)  # rejected rows, for the rejects file
+    workers: int = 0  # processes that validated parts of the source beside this one
+    workers_peak_rss_mib: float = 0.0  # the largest peak RSS among them
 
     @property
     def errors(self) -> list[Problem]:
@@ -80,39 +85,6 @@ class LoadReport:
 
     def to_dict(self) -> dict[str, Any]:
         return {"summary": self.summary(), "problems": [p.to_dict() for p in self.problems]}
-
-
-class _Spool:
-    """Validated objects, pickled in batches to an anonymous temporary file."""
-
-    def __init__(self, batch_size: int) -> None:
-        self._file: IO[bytes] = tempfile.TemporaryFile(prefix="graphsvc-load-")  # noqa: SIM115 (closed in close())
-        self._batch: list[Any] = []
-        self._size = batch_size
-        self.count = 0
-
-    def add(self, entry: Any) -> None:
-        self._batch.append(entry)
-        self.count += 1
-        if len(self._batch) >= self._size:
-            self._flush()
-
-    def _flush(self) -> None:
-        if self._batch:
-            pickle.dump(self._batch, self._file, protocol=pickle.HIGHEST_PROTOCOL)
-            self._batch = []
-
-    def batches(self) -> Iterator[list[Any]]:
-        self._flush()
-        self._file.seek(0)
-        while True:
-            try:
-                yield pickle.load(self._file)
-            except EOFError:
-                return
-
-    def close(self) -> None:
-        self._file.close()
 
 
 class _Rollback(Exception):
@@ -166,16 +138,23 @@ class _Validation:
         self.progress = progress
         self.stream = stream
         self.skip_invalid = skip_invalid
-        self.nodes = _Spool(batch_size)
-        self.rels = _Spool(batch_size)
+        self.batch_size = batch_size
+        self.segments: list[Spooled] = []  # the valid rows, spooled, in the source's order
+        self._here: Spooled | None = None  # the segment of the rows this process reads itself
+        # a relationship given twice is found by a digest of its key; one that is the same
+        # in every process where parts may be validated in other processes (not streamed)
+        self.digest: Callable[[Rel], int] = rel_digest if stream is None else (lambda rel: hash(rel_key(rel)))
         self.node_rows: dict[NodeKey, Where] = {}  # explicit nodes of the source, where first seen
-        self.rel_rows: dict[int, Where] = {}  # hash of a relationship key -> where first seen
+        self.rel_rows: dict[int, Where] = {}  # digest of a relationship key -> where first seen
         self.implied: dict[NodeKey, Node] = {}
         self.wanted: dict[NodeKey, Where] = {}  # relationship ends, where first needed
         self.missing: set[NodeKey] = set()  # ends that exist nowhere (found by check_ends)
         self.rejected_rows: set[Where] = set()
 
     def reject(self, item: Item | None, problem: Problem) -> None:
+        self._reject(problem, None if item is None else item.record)
+
+    def _reject(self, problem: Problem, record: dict[str, Any] | None) -> None:
         self.report.problems.append(problem)
         if self.stream is not None and self.stream.on and not self.skip_invalid:
             self.stream.stop()
@@ -183,8 +162,8 @@ class _Validation:
         if where not in self.rejected_rows:
             self.rejected_rows.add(where)
             self.report.rejected += 1
-            if item is not None:
-                self.report.rejects.append({"file": item.file, "row": item.row, "reason": problem.reason, "column": problem.column, "data": item.record})
+            if record is not None:
+                self.report.rejects.append({"file": problem.file, "row": problem.row, "reason": problem.reason, "column": problem.column, "data": record})
 
     def take(self, entry: Item | Problem) -> None:
         if isinstance(entry, Problem):
@@ -214,12 +193,12 @@ class _Validation:
             return
         self.node_rows[key] = (item.file, item.row)
         if self.stream is None:
-            self.nodes.add(node)
+            self.spooled().nodes.add(node)
         elif self.stream.on:
             self.stream.node(node)
 
     def _rel(self, item: Item, rel: Rel) -> None:
-        digest = hash(rel.key)
+        digest = self.digest(rel)
         if (first := self.rel_rows.get(digest)) is not None:
             self.reject(item, Problem(item.file, item.row, "end", rel.end, f"duplicate: this {rel.type} from {rel.start!r} to {rel.end!r} is already on row {first[1]} of {first[0]}"))
             return
@@ -228,13 +207,80 @@ class _Validation:
         self.wanted.setdefault(start, (item.file, item.row))  # type: ignore[arg-type]
         self.wanted.setdefault(end, (item.file, item.row))  # type: ignore[arg-type]
         if self.stream is None:
-            self.rels.add(_pack(rel, item.file, item.row))
+            self.spooled().rels.add(pack(rel, item.file, item.row))
         elif not self.stream.on:
             return
         elif start in self.node_rows and end in self.node_rows:  # both ends written (or in the stream's batch)
             self.stream.rel(rel)
         else:  # written after the end checks
-            self.rels.add(_pack(rel, item.file, item.row))
+            self.spooled().rels.add(pack(rel, item.file, item.row))
+
+    def spooled(self) -> Spooled:
+        """The spools of the rows this process reads itself, after the parts merged so far."""
+        if self._here is None:
+            self._here = Spooled(self.batch_size)
+            self.segments.append(self._here)
+        return self._here
+
+    def take_parts(self, parts: list[Part], checked: list[tuple[PartChecked, Spooled]]) -> None:
+        """The parts' results, in the source's order, as if their rows had been taken here."""
+        self._here = None
+        for part, (found, spooled) in zip(parts, checked, strict=True):
+            self.segments.append(spooled)
+            self._merge(part, found, spooled)
+            self.report.workers_peak_rss_mib = max(self.report.workers_peak_rss_mib, found.peak_rss_mib)
+        if self.progress:
+            self.progress(self.phase, self.report.rows)
+
+    def _merge(self, part: Part, found: PartChecked, spooled: Spooled) -> None:
+        """Ids and relationships the part gives twice, or gives again after earlier parts,
+        are rejected (and dropped from its spools); its relationship ends and implied nodes
+        join the source's. The part's problems and these go to the report in the order of
+        its rows. The common case, nothing given twice, is checked at C speed."""
+        file = part.file
+        self.report.rows += found.rows
+        twice: dict[int, Where] = {}  # position in the part -> where the same was first given
+        keys, digests = found.node_keys, found.rel_digests
+        if len(set(keys)) == len(keys) and self.node_rows.keys().isdisjoint(keys):
+            self.node_rows.update(zip(keys, zip(repeat(file), found.node_rows)))
+        else:
+            for i, (key, row, seq) in enumerate(zip(keys, found.node_rows, found.node_seq, strict=True)):
+                if (first := self.node_rows.get(key)) is None:
+                    self.node_rows[key] = (file, row)
+                else:
+                    twice[seq] = first
+                    spooled.drop_nodes.add(i)
+        if len(set(digests)) == len(digests) and self.rel_rows.keys().isdisjoint(digests):
+            self.rel_rows.update(zip(digests, zip(repeat(file), found.rel_rows)))
+        else:
+            for i, (digest, row, seq) in enumerate(zip(digests, found.rel_rows, found.rel_seq, strict=True)):
+                if (first := self.rel_rows.get(digest)) is None:
+                    self.rel_rows[digest] = (file, row)
+                else:
+                    twice[seq] = first
+                    spooled.drop_rels.add(i)
+        for key, row in found.wanted.items():
+            self.wanted.setdefault(key, (file, row))
+        for key, node in found.implied.items():
+            self.implied.setdefault(key, node)
+        problems: dict[int, tuple[Problem, dict[str, Any] | None]] = {seq: (p, record) for seq, p, record in found.problems}
+        if twice:  # rare: read those rows again, for what the report says of them
+            for seq, item in entries_at(part, set(twice)).items():
+                first = twice[seq]
+                if item.is_node:
+                    node = parse_node(item.kind, item.data, row=item.row)
+                    reason = f"duplicate: {node.label} {node.id!r} is already on row {first[1]} of {first[0]}"
+                    problems[seq] = (Problem(item.file, item.row, "id", node.id, reason), item.record)
+                else:
+                    rel = parse_rel(item.data, row=item.row)
+                    reason = f"duplicate: this {rel.type} from {rel.start!r} to {rel.end!r} is already on row {first[1]} of {first[0]}"
+                    problems[seq] = (Problem(item.file, item.row, "end", rel.end, reason), item.record)
+        for seq in sorted(problems):
+            problem, record = problems[seq]
+            if problem.severity is Severity.ERROR:
+                self._reject(problem, record)
+            else:
+                self.report.problems.append(problem)
 
     @property
     def phase(self) -> str:
@@ -256,11 +302,16 @@ class _Validation:
             file, row = self.wanted[(label, id)]
             self.report.problems.append(Problem(file, row, None, id, f"refers to {label} {id!r}, which is neither in the source nor in the store"))
 
+    def forget(self) -> None:
+        """Drop what only the checks needed (ids, relationship digests and ends: a few
+        hundred MB for millions of rows), before the rows are written."""
+        self.node_rows, self.rel_rows, self.wanted = {}, {}, {}
+
     def rel_ok(self, packed: Packed) -> bool:
         if not self.missing:
             return True
         type, start, end, start_label, end_label, props, file, row = packed
-        for key in ((_LABELS[start_label], start), (_LABELS[end_label], end)):
+        for key in ((LABELS[start_label], start), (LABELS[end_label], end)):
             if key in self.missing:
                 self.report.rejected += (file, row) not in self.rejected_rows
                 self.rejected_rows.add((file, row))
@@ -270,28 +321,8 @@ class _Validation:
         return True
 
     def close(self) -> None:
-        self.nodes.close()
-        self.rels.close()
-
-
-#: A spooled relationship: (type, start, end, start label, end label, props, file, row), plain
-#: values; pickling and rebuilding these is about half the cost of pickling the model objects.
-Packed = tuple[str, str, str, str, str, dict[str, Any], str, int | None]
-_REL_FIELDS = frozenset(Rel.model_fields)
-_TYPES = {t.value: t for t in RelType}
-_LABELS = {label.value: label for label in Label}
-
-
-def _pack(rel: Rel, file: str, row: int | None) -> Packed:
-    return (rel.type.value, rel.start, rel.end, rel.start_label.value, rel.end_label.value,  # type: ignore[union-attr]
-            rel.props, file, row)
-
-
-def _unpack(packed: Packed) -> Rel:
-    """The validated relationship again (``model_construct``: it was validated when spooled)."""
-    type, start, end, start_label, end_label, props, _, _ = packed
-    return Rel.model_construct(set(_REL_FIELDS), type=_TYPES[type], start=start, end=end,
-                               start_label=_LABELS[start_label], end_label=_LABELS[end_label], props=props)
+        for segment in self.segments:
+            segment.close()
 
 
 def _stored(store: Store, keys: list[NodeKey]) -> set[NodeKey]:
@@ -304,17 +335,23 @@ def _stored(store: Store, keys: list[NodeKey]) -> set[NodeKey]:
 
 def load(
     store: Store,
-    items: Iterable[Item | Problem],
+    items: Iterable[Item | Problem | Part],
     *,
     skip_invalid: bool = False,
     dry_run: bool = False,
     batch_size: int = DEFAULT_BATCH,
     progress: Progress | None = None,
+    workers: int | None = None,
 ) -> LoadReport:
     """Validate every item and, unless an error was found and ``skip_invalid`` is off, or
     ``dry_run``, store them: as they are read in one transaction where the store can,
     otherwise in atomic batches after validation (see the module's doc). Never raises for
-    bad input: every problem is in the report, with its file, row, column and value."""
+    bad input: every problem is in the report, with its file, row, column and value.
+
+    Parts (:class:`~loaders.items.Part`, the files of a CSV folder) that come one after the
+    other are validated at once by this process and ``workers`` others (None: one fewer
+    than the cores, for large parts; see :class:`~loaders.part_workers.Workers`), unless the
+    store writes as it reads; the report is the same either way."""
     report = LoadReport()
     counts = _Counts(report, progress)
     memory = LoadMemory(on_batch=counts.written)
@@ -325,9 +362,10 @@ def load(
             stream = _Stream(store, batch_size, memory) if whole else None
             state = _Validation(report, batch_size, progress, stream=stream, skip_invalid=skip_invalid)
             counts.quiet = stream is not None  # its writes go with the "validating and writing" phase
+            checkers = Workers(0 if stream is not None else workers)
             try:
-                for entry in items:
-                    state.take(entry)
+                _validate(state, items, checkers, batch_size)
+                checkers.close()
                 if stream is not None and stream.on:
                     stream.flush()
                 if progress:
@@ -339,13 +377,43 @@ def load(
                         raise _Rollback
                     return report
                 if not dry_run:
+                    state.forget()
                     counts.quiet = False
                     _write(store, state, batch_size, memory, counts)
             finally:
+                checkers.close()
                 state.close()
     except _Rollback:
         pass
     return report
+
+
+def _validate(state: _Validation, items: Iterable[Item | Problem | Part], checkers: Workers, batch_size: int) -> None:
+    """Take every entry; parts that come one after the other are checked together, by the
+    workers and this process, when the next entry that is not a part comes (or the end)."""
+    run: list[Part] = []
+
+    def flush() -> None:
+        workers = checkers.for_parts(run)
+        if workers is None:
+            for entry in expand(run):
+                state.take(entry)
+        else:
+            done = state.report.rows
+            progress = (lambda rows: state.progress(state.phase, done + rows)) if state.progress else None  # type: ignore[misc]
+            state.take_parts(run, check_parts(run, workers, batch_size, progress))
+            state.report.workers = max(state.report.workers, len(workers))
+        run.clear()
+
+    for entry in items:
+        if isinstance(entry, Part):
+            run.append(entry)
+            continue
+        if run:
+            flush()
+        state.take(entry)
+    if run:
+        flush()
 
 
 def _discard(report: LoadReport) -> None:
@@ -392,6 +460,6 @@ def _write(store: Store, state: _Validation, batch_size: int, memory: LoadMemory
     counts.implied = True
     store.bulk_upsert(list(state.implied.values()), (), batch_size=batch_size, memory=memory)
     counts.implied = False
-    nodes = chain.from_iterable(state.nodes.batches())
-    rels = (_unpack(packed) for batch in state.rels.batches() for packed in batch if state.rel_ok(packed))
+    nodes = chain.from_iterable(batch for segment in state.segments for batch in segment.node_batches())
+    rels = (unpack(packed) for segment in state.segments for packed in segment.rel_entries() if state.rel_ok(packed))
     store.bulk_upsert(nodes, rels, batch_size=batch_size, memory=memory)

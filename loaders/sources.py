@@ -7,8 +7,8 @@ from enum import StrEnum
 from pathlib import Path
 
 from loaders.bundle import looks_like_bundle, read_bundle
-from loaders.csv_folder import looks_like_csv_folder, read_csv_folder
-from loaders.items import Item, Problem
+from loaders.csv_folder import csv_folder_parts, looks_like_csv_folder
+from loaders.items import Item, Part, Problem
 
 
 class Format(StrEnum):
@@ -32,8 +32,10 @@ def detect(path: Path) -> Format | None:
     return None
 
 
-def read(path: Path, format: Format = Format.AUTO, **hsds_options: object) -> Iterator[Item | Problem]:
-    """The items of one source; a path that cannot be read is one problem, not an exception."""
+def read(path: Path, format: Format = Format.AUTO, **hsds_options: object) -> Iterator[Item | Problem | Part]:
+    """The items of one source; a path that cannot be read is one problem, not an exception.
+    A CSV folder comes as parts, one per file (:func:`loaders.items.expand` reads them in
+    place), so that a loader may validate several files at once."""
     path = Path(path)
     if not path.exists():
         yield Problem(str(path), None, None, None, "does not exist")
@@ -48,7 +50,7 @@ def read(path: Path, format: Format = Format.AUTO, **hsds_options: object) -> It
         if not path.is_dir():
             yield Problem(str(path), None, None, None, "a CSV source is a folder with one file per label and relationship type")
             return
-        yield from read_csv_folder(path)
+        yield from csv_folder_parts(path)
     else:
         from loaders.hsds import read_hsds
 

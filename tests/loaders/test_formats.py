@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 from pathlib import Path
+from typing import Any
 
 import jsonschema
 import pytest
@@ -191,3 +192,33 @@ def test_every_column_and_file_is_documented() -> None:
         assert f"`{stem}.csv`" in doc
         for column in rel_columns(type):
             assert f"`{column}`" in doc, f"{stem}.csv column {column} is not in docs/import-formats.md"
+
+
+def test_a_large_file_read_in_spans_reads_as_in_one_pass(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A file is cut into spans of whole lines only where every line is a record; each
+    span numbers its rows as the file does, and a bad header is reported once."""
+    import loaders.csv_folder as csv_folder
+    from loaders.items import Part, expand
+
+    monkeypatch.setattr(csv_folder, "SPAN_BYTES", 200)
+    people = "id,name,roles\n" + "".join(f"p{i},Person {i},RESIDENT\n" + ("\n" if i % 7 == 0 else "") for i in range(100))
+    knows = "start,end,trust\n" + "".join(f"p{i},p{i + 1},{'0.5' if i % 9 else 'lots'}\n" for i in range(99)) + "p1,p2,0.5,extra"
+    quoted = "start,end\n" + "".join(f'p{i},"p{i + 2}"\n' for i in range(98))
+    (tmp_path / "people.csv").write_text(people, encoding="utf-8")
+    (tmp_path / "knows.csv").write_text(knows, encoding="utf-8")
+    (tmp_path / "mentee_in.csv").write_text(quoted, encoding="utf-8")
+    parts = [p for p in csv_folder.csv_folder_parts(tmp_path) if isinstance(p, Part)]
+    spans = {name: sum(p.file == name for p in parts) for name in ("people.csv", "knows.csv", "mentee_in.csv")}
+    assert spans["people.csv"] > 3 and spans["knows.csv"] > 3 and spans["mentee_in.csv"] == 1  # quotes: read whole
+
+    def seen(entries: Any) -> list[tuple[Any, ...]]:
+        return [(e.file, e.row, e.data) if not isinstance(e, Problem) else e for e in entries]
+
+    whole = [e for path, kind in csv_folder._ordered(tmp_path) for e in csv_folder.read_csv_file(path, kind)]
+    assert seen(expand(parts)) == seen(whole)
+    assert any(isinstance(e, Problem) and e.row == 101 for e in whole)  # the last line, with a cell too many
+
+    (tmp_path / "knows.csv").write_text("start,end,colour\n" + "p1,p2,blue\n" * 100, encoding="utf-8")
+    parts = [p for p in csv_folder.csv_folder_parts(tmp_path) if isinstance(p, Part) and p.file == "knows.csv"]
+    assert len(parts) > 3
+    assert [(p.file, p.row, p.column) for p in expand(parts)] == [("knows.csv", 1, "colour")]
