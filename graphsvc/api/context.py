@@ -43,7 +43,7 @@ class Context:
     matching: IndexCache = field(default_factory=IndexCache)
     _nodes: DataLoader[NodeKey, Node | None] = field(init=False)
     _rels: DataLoader[RelsKey, list[Rel]] = field(init=False)
-    #: the other ends of relationships loaded ahead (see :meth:`prefetch_ends`)
+    #: the other ends of relationships loaded ahead (see :meth:`around`, :meth:`prefetch_ends`)
     _ends: dict[RelsKey, list[tuple[Node, dict[str, Any]]]] = field(init=False, default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -86,13 +86,14 @@ class Context:
         got = await call(self.store.around, label, ids, types, most_trusted=most_trusted)
         ends = {key: _visible(self.policy, node) for key, node in got.ends.items()}
         self._nodes.prime_many({**ends, **{(label, id): _visible(self.policy, got.nodes.get((label, id))) for id in ids}})
+        primed: dict[RelsKey, list[Rel]] = {}
         for (_, id), rels in got.rels.items():
             for rel_type in types:
-                typed = [r for r in rels if r.type is rel_type]
-                self._rels.prime((label, id, rel_type), typed)
+                primed[(label, id, rel_type)] = typed = [r for r in rels if r.type is rel_type]
                 if rel_type is not RelType.KNOWS or most_trusted is None:  # every end was loaded
                     others = [(r.end_label, r.end) if (r.start_label, r.start) == (label, id) else (r.start_label, r.start) for r in typed]
                     self._ends[(label, id, rel_type)] = [(n, r.props) for r, o in zip(typed, others, strict=True) if (n := ends.get(o)) is not None]
+        self._rels.prime_many(primed)
 
     async def rels(self, label: Label, id: str, types: frozenset[RelType] | None = None) -> list[Rel]:
         """Relationships of these types (all if ``None``) touching a node; the request's
@@ -106,13 +107,13 @@ class Context:
 
     def ends_now(self, label: Label, id: str, rel_type: RelType) -> list[tuple[Node, dict[str, Any]]] | None:
         """The visible nodes at the other end of a node's relationships of a type, with each
-        relationship's props, if :meth:`prefetch_ends` loaded them; else ``None``."""
+        relationship's props, if :meth:`around` or :meth:`prefetch_ends` loaded them; else ``None``."""
         return self._ends.get((label, id, rel_type))
 
     async def prefetch_ends(self, label: Label, ids: Sequence[str], wanted: dict[RelType, Label]) -> None:
         """Load the relationships of these types of these nodes (``wanted``: the label at
-        their other end) and the visible nodes there, in one batch each, so that a page's
-        fields asking for them answer at once instead of each awaiting its share."""
+        their other end) and the visible nodes there, in the request's batches (one call each
+        for all the nodes asking at once), for :meth:`ends_now` to answer."""
         keys = [(label, id, rel_type) for id in ids for rel_type in wanted]
         groups = await self._rels.load_many(keys)
         others = [[r.end if (r.start_label, r.start) == (key[0], key[1]) else r.start for r in rels] for key, rels in zip(keys, groups, strict=True)]

@@ -38,7 +38,7 @@ async def node_connection(info: Info, label: Label, flt: NodeFilter, first: int,
     page = await call(ctx.store.list_nodes, label, flt, first=first, after=after, order=order)
     fields = PREFETCHABLE.get(label, {})
     if wanted := dict(fields[f.name] for f in selected(info, "edges", "node") if f.name in fields):
-        await ctx.prefetch_ends(label, [n.id for n in page.items], wanted)
+        await ctx.around(label, [n.id for n in page.items], wanted)  # one store call for the page's links
     edges = [Edge(node=wrap(n), cursor=c) for n, c in zip(page.items, page.cursors, strict=True)]
     return Connection(
         edges=edges,

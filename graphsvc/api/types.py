@@ -154,7 +154,7 @@ async def _ends(info: Info, label: Label, id: str, rel_type: RelType, other: Lab
 
 
 #: Fields of a type that list the other ends of its relationships of one type: a page of
-#: such nodes loads them ahead for all its nodes (:meth:`Context.prefetch_ends`).
+#: such nodes loads them ahead for all its nodes (:meth:`Context.around`).
 PREFETCHABLE: dict[Label, dict[str, tuple[RelType, Label]]] = {
     Label.PERSON: {"languages": (RelType.SPEAKS, Label.LANGUAGE), "interests": (RelType.INTERESTED_IN, Label.INTEREST),
                    "neighborhood": (RelType.LIVES_IN, Label.NEIGHBORHOOD)},
