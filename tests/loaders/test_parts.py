@@ -24,7 +24,7 @@ from loaders.items import Item, Part, Problem
 from loaders.part_workers import WorkerFailed
 from loaders.pipeline import LoadReport, load
 from loaders.sources import read
-from tests.loaders.test_pipeline import PEOPLE, folder, whole_loads
+from tests.loaders.test_pipeline import PEOPLE, folder, ring, whole_loads
 
 KNOWS = "start,end,trust,context\n"
 
@@ -144,11 +144,7 @@ def test_a_worker_that_fails_stops_the_load_before_anything_is_written(store: St
 @pytest.mark.slow
 def test_a_loader_killed_while_validating_leaves_no_worker_behind(tmp_path: Path) -> None:
     n = 60_000
-    source = folder(
-        tmp_path,
-        people=PEOPLE + "".join(f"p{i:05d},Person {i},RESIDENT,true,,\n" for i in range(n)),
-        knows="start,end,trust\n" + "".join(f"p{i:05d},p{(i * 7 + 1) % n:05d},0.5\n" for i in range(n) if (i * 7 + 1) % n != i),
-    )
+    source = ring(tmp_path, n)
     uri = f"sqlite:///{tmp_path / 'g.db'}"
     with open_store(uri) as store:
         store.bootstrap()

@@ -32,6 +32,15 @@ def folder(tmp_path: Path, **files: str) -> Path:
     return root
 
 
+def ring(tmp_path: Path, n: int) -> Path:
+    """``n`` people, each knowing the one 7 places on: a load long enough to be interrupted."""
+    return folder(
+        tmp_path,
+        people=PEOPLE + "".join(f"p{i:05d},Person {i},RESIDENT,true,,\n" for i in range(n)),
+        knows="start,end,trust\n" + "".join(f"p{i:05d},p{(i * 7 + 1) % n:05d},0.5\n" for i in range(n) if (i * 7 + 1) % n != i),
+    )
+
+
 def good(tmp_path: Path) -> Path:
     return folder(
         tmp_path,
@@ -125,11 +134,7 @@ def test_a_missing_path_is_a_problem_not_an_exception(store: Store, tmp_path: Pa
 def test_a_killed_load_leaves_the_file_as_it_was_and_the_same_command_completes_it(tmp_path: Path) -> None:
     """SQLite writes a load as one transaction: killed while it writes, none of it stays."""
     n = 50_000
-    source = folder(
-        tmp_path,
-        people=PEOPLE + "".join(f"p{i:05d},Person {i},RESIDENT,true,,\n" for i in range(n)),
-        knows="start,end,trust\n" + "".join(f"p{i:05d},p{(i * 7 + 1) % n:05d},0.5\n" for i in range(n) if (i * 7 + 1) % n != i),
-    )
+    source = ring(tmp_path, n)
     db = tmp_path / "g.db"
     uri = f"sqlite:///{db}"
     with open_store(uri) as store:
