@@ -48,12 +48,11 @@ class Balancer:
             self.published = now
         return len(self.seen)
 
-    def _over_share(self, now: float) -> bool:
+    def _over_share(self, held: int, now: float) -> bool:
         if now - self.shed < PAUSE:
             return False
         counts = list(self.counts)
-        share = -(-sum(counts) // len(counts))  # the most any worker should hold
-        return self._held(now) > share
+        return held > -(-sum(counts) // len(counts))  # the most any worker should hold
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         client = scope.get("client")
@@ -62,8 +61,7 @@ class Balancer:
             return
         now = time.monotonic()
         self.seen[client] = now
-        self._held(now)
-        if not self._over_share(now):
+        if not self._over_share(self._held(now), now):
             await self.app(scope, receive, send)
             return
         self.shed = now

@@ -17,6 +17,7 @@ from strawberry.dataloader import DataLoader
 
 from graphsvc.auth import Principal
 from graphsvc.model import Label, Node, Rel, RelType
+from graphsvc.model.relationships import other_end
 from graphsvc.services.access import Policy
 from graphsvc.services.matching import IndexCache
 from graphsvc.store import Store
@@ -91,8 +92,7 @@ class Context:
             for rel_type in types:
                 primed[(label, id, rel_type)] = typed = [r for r in rels if r.type is rel_type]
                 if rel_type is not RelType.KNOWS or most_trusted is None:  # every end was loaded
-                    others = [(r.end_label, r.end) if (r.start_label, r.start) == (label, id) else (r.start_label, r.start) for r in typed]
-                    self._ends[(label, id, rel_type)] = [(n, r.props) for r, o in zip(typed, others, strict=True) if (n := ends.get(o)) is not None]
+                    self._ends[(label, id, rel_type)] = [(n, r.props) for r in typed if (n := ends.get(other_end(r, label, id))) is not None]
         self._rels.prime_many(primed)
 
     async def rels(self, label: Label, id: str, types: frozenset[RelType] | None = None) -> list[Rel]:
@@ -116,7 +116,7 @@ class Context:
         for all the nodes asking at once), for :meth:`ends_now` to answer."""
         keys = [(label, id, rel_type) for id in ids for rel_type in wanted]
         groups = await self._rels.load_many(keys)
-        others = [[r.end if (r.start_label, r.start) == (key[0], key[1]) else r.start for r in rels] for key, rels in zip(keys, groups, strict=True)]
+        others = [[other_end(r, key[0], key[1])[1] for r in rels] for key, rels in zip(keys, groups, strict=True)]
         nodes = iter(await self.nodes_by_key([(wanted[key[2]], o) for key, group in zip(keys, others, strict=True) for o in group]))
         for key, rels in zip(keys, groups, strict=True):
             self._ends[key] = [(n, r.props) for r in rels if (n := next(nodes)) is not None]

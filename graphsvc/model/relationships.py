@@ -175,6 +175,12 @@ class Rel(BaseModel):
 rel_key = attrgetter("type", "start_label", "start", "end_label", "end")
 
 
+def other_end(rel: Any, label: Any, id: str) -> tuple[Any, str]:
+    """The (label, id) at the other end of a relationship (a :class:`Rel` or a store's row of
+    one) from the node ``(label, id)``."""
+    return (rel.end_label, rel.end) if (rel.start_label, rel.start) == (label, id) else (rel.start_label, rel.start)
+
+
 def acquaintance_rank(rel: Any, person: str) -> tuple[float, str]:
     """Where a KNOWS of ``person`` (a :class:`Rel` or a store's row of one) ranks among
     their acquaintances: most trusted first, then by the other person's id."""

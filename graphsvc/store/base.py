@@ -41,7 +41,7 @@ from graphsvc.model import (
     name_key,
 )
 from graphsvc.model.records import SEP
-from graphsvc.model.relationships import acquaintance_rank, rel_key
+from graphsvc.model.relationships import acquaintance_rank, other_end, rel_key
 from graphsvc.settings import Settings
 from graphsvc.store.types import (
     Around,
@@ -371,12 +371,16 @@ class Store(ABC):
         key. Here from the primitives (three reads); a backend may do it in one."""
         found = {key[1]: record for key, record in self._fetch([(label, id) for id in ids]).items()}
         rows = self._expand([(label, id) for id in found], types)
+        mine: dict[str, list[RelRow]] = {id: [] for id in found}  # each node's rows, in one pass
+        for r in rows:
+            for end_label, end in {(r.start_label, r.start), (r.end_label, r.end)}:
+                if end_label == label and end in mine:
+                    mine[end].append(r)
         wanted: dict[NodeKey, None] = {}
-        for id in found:
-            mine = [r for r in rows if (r.start_label, r.start) == (label, id) or (r.end_label, r.end) == (label, id)]
-            knows = sorted((r for r in mine if r.type is RelType.KNOWS), key=lambda r: acquaintance_rank(r, id))
-            for r in [r for r in mine if r.type is not RelType.KNOWS] + knows[:most_trusted]:
-                wanted[(r.end_label, r.end) if (r.start_label, r.start) == (label, id) else (r.start_label, r.start)] = None
+        for id, its in mine.items():
+            knows = sorted((r for r in its if r.type is RelType.KNOWS), key=lambda r: acquaintance_rank(r, id))
+            for r in [r for r in its if r.type is not RelType.KNOWS] + knows[:most_trusted]:
+                wanted[other_end(r, label, id)] = None
         return found, rows, self._fetch(list(wanted))
 
     # ------------------------------------------------------------------ bulk
