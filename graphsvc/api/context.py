@@ -17,7 +17,7 @@ from strawberry.dataloader import DataLoader
 
 from graphsvc.auth import Principal
 from graphsvc.model import Label, Node, Rel, RelType
-from graphsvc.model.relationships import other_end
+from graphsvc.model.relationships import acquaintance_rank, other_end
 from graphsvc.services.access import Policy
 from graphsvc.services.matching import IndexCache
 from graphsvc.store import Store
@@ -46,6 +46,8 @@ class Context:
     _rels: DataLoader[RelsKey, list[Rel]] = field(init=False)
     #: the other ends of relationships loaded ahead (see :meth:`around`, :meth:`prefetch_ends`)
     _ends: dict[RelsKey, list[tuple[Node, dict[str, Any]]]] = field(init=False, default_factory=dict)
+    #: people's most trusted acquaintances loaded ahead (:meth:`around`), see :meth:`trusted_now`
+    _trusted: dict[str, tuple[list[Rel], bool]] = field(init=False, default_factory=dict)
 
     def __post_init__(self) -> None:
         # The loaders' functions hold the store and the policy, not the context: a context
@@ -60,6 +62,7 @@ class Context:
         self._nodes.clear_all()
         self._rels.clear_all()
         self._ends.clear()
+        self._trusted.clear()
 
     async def node(self, label: Label, id: str) -> Node | None:
         """The node, if it exists and the principal may see it."""
@@ -81,8 +84,8 @@ class Context:
         """Load these nodes, their relationships of these types and the nodes at the other
         ends, in one store call (:meth:`Store.around`), into the request's loaders: the
         fields that ask for them then answer without a call of their own. Of acquaintances,
-        only the ``most_trusted`` first are loaded where it is given; any others asked for
-        are loaded as usual."""
+        where ``most_trusted`` is given, only that many are loaded, most trusted first
+        (:meth:`trusted_now`); whatever else is asked for is loaded as usual."""
         types = list(types)
         got = await call(self.store.around, label, ids, types, most_trusted=most_trusted)
         ends = {key: _visible(self.policy, node) for key, node in got.ends.items()}
@@ -90,10 +93,20 @@ class Context:
         primed: dict[RelsKey, list[Rel]] = {}
         for (_, id), rels in got.rels.items():
             for rel_type in types:
-                primed[(label, id, rel_type)] = typed = [r for r in rels if r.type is rel_type]
-                if rel_type is not RelType.KNOWS or most_trusted is None:  # every end was loaded
-                    self._ends[(label, id, rel_type)] = [(n, r.props) for r in typed if (n := ends.get(other_end(r, label, id))) is not None]
+                typed = [r for r in rels if r.type is rel_type]
+                if rel_type is RelType.KNOWS and most_trusted is not None:  # the first few only
+                    typed.sort(key=lambda r: acquaintance_rank(r, id))
+                    self._trusted[id] = (typed, len(typed) < most_trusted)
+                    continue
+                primed[(label, id, rel_type)] = typed
+                self._ends[(label, id, rel_type)] = [(n, r.props) for r in typed if (n := ends.get(other_end(r, label, id))) is not None]
         self._rels.prime_many(primed)
+
+    def trusted_now(self, person_id: str) -> tuple[list[Rel], bool] | None:
+        """A person's most trusted acquaintances if :meth:`around` loaded them (the KNOWS
+        relationships, most trusted first, their other ends in the node loader), and whether
+        they are all of that person's; else ``None``."""
+        return self._trusted.get(person_id)
 
     async def rels(self, label: Label, id: str, types: frozenset[RelType] | None = None) -> list[Rel]:
         """Relationships of these types (all if ``None``) touching a node; the request's

@@ -118,7 +118,7 @@ def format_error(error: GraphQLError, request_id: str) -> dict[str, Any]:
     if isinstance(original, GraphsvcError):
         formatted["message"] = str(original.message)
         formatted["extensions"] = {"code": original.code, "field": original.field}
-    elif original is not None:
+    elif original is not None and not isinstance(original, GraphQLError):  # a variable's bad value is the client's
         error_id = uuid.uuid4().hex[:12]
         log.error("unexpected error %s in request %s", error_id, request_id, exc_info=original)
         formatted["message"] = f"Unexpected error; the operators can find it as {error_id}."

@@ -35,17 +35,16 @@ def person_view(info: Info, fields: dict[str, tuple[RelType, Label]]) -> tuple[s
     """What a person's fields asked for here need loaded with the person: the relationship
     types (of ``fields``, the fields that list the ends of a type, and of ``knows``) and how
     many acquaintances, most trusted first: a ``knows`` page from the start needs its
-    ``first`` and one more (is there a next page?); one after a cursor, none."""
+    ``first`` and one more (is there a next page?). A page after a cursor is read on its own."""
     types: set[RelType] = set()
     most_trusted = 0
     for field in selected(info):
         if field.name in fields:
             types.add(fields[field.name][0])
-        elif field.name == "knows":
+        elif field.name == "knows" and field.arguments.get("after") is None:
             types.add(RelType.KNOWS)
-            if field.arguments.get("after") is None:
-                try:  # a variable's value comes coerced, a literal as its text
-                    most_trusted = max(most_trusted, int(field.arguments.get("first", KNOWS_FIRST)) + 1)
-                except (TypeError, ValueError):
-                    pass  # not a number: the field itself says so
+            try:  # a variable's value comes coerced, a literal as its text
+                most_trusted = max(most_trusted, int(field.arguments.get("first", KNOWS_FIRST)) + 1)
+            except (TypeError, ValueError):
+                pass  # not a number: the field itself says so
     return types, most_trusted

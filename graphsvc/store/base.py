@@ -17,6 +17,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from itertools import islice, pairwise
+from operator import attrgetter
 from typing import Any, Literal, Self
 
 import networkx as nx
@@ -354,34 +355,36 @@ class Store(ABC):
 
     def around(self, label: Label, ids: Sequence[str], types: Iterable[RelType], *, most_trusted: int | None = None) -> Around:
         """The nodes of ``label`` with these ids that exist, their relationships of ``types``
-        (as :meth:`relationships_of` gives them) and the nodes at the other ends: all of
-        them, but of a person's acquaintances (KNOWS) only the ``most_trusted`` first in
-        :func:`~graphsvc.model.relationships.acquaintance_rank` order where it is given.
-        One round trip on Neo4j: a node's view with its languages, interests and first
-        acquaintances is one query, not three."""
+        (as :meth:`relationships_of` gives them) and the nodes at the other ends; of a
+        person's acquaintances (KNOWS), where ``most_trusted`` is given, only the first that
+        many in :func:`~graphsvc.model.relationships.acquaintance_rank` order, relationships
+        and nodes (the first page of ``knows``: a person may know hundreds). One round trip
+        on Neo4j: a node's view with its languages, interests and first acquaintances is one
+        query, not three."""
         label, chosen = Label(label), frozenset(types)
         records, rows, ends = self._around(label, list(dict.fromkeys(ids)), chosen, most_trusted)
         nodes = {(label, id): from_record(label, record) for id, record in records.items()}
-        return Around(nodes=nodes, rels=self._grouped(list(nodes), rows),
-                      ends={key: from_record(key[0], record) for key, record in ends.items()})
+        rels = {(label, id): sorted((row.to_rel() for row in rows.get(id, ())), key=attrgetter("key")) for id in records}
+        return Around(nodes=nodes, rels=rels, ends={key: from_record(key[0], record) for key, record in ends.items()})
 
     def _around(self, label: Label, ids: list[str], types: frozenset[RelType], most_trusted: int | None
-                ) -> tuple[dict[str, dict[str, Any]], list[RelRow], dict[NodeKey, dict[str, Any]]]:
-        """:meth:`around`'s records: the nodes' by id, their relationship rows, the ends' by
-        key. Here from the primitives (three reads); a backend may do it in one."""
+                ) -> tuple[dict[str, dict[str, Any]], dict[str, list[RelRow]], dict[NodeKey, dict[str, Any]]]:
+        """:meth:`around`'s records: the nodes' by id, each one's relationship rows (KNOWS
+        cut to the ``most_trusted`` first), the ends' by key. Here from the primitives (three
+        reads); a backend may do it in one."""
         found = {key[1]: record for key, record in self._fetch([(label, id) for id in ids]).items()}
-        rows = self._expand([(label, id) for id in found], types)
         mine: dict[str, list[RelRow]] = {id: [] for id in found}  # each node's rows, in one pass
-        for r in rows:
+        for r in self._expand([(label, id) for id in found], types):
             for end_label, end in {(r.start_label, r.start), (r.end_label, r.end)}:
                 if end_label == label and end in mine:
                     mine[end].append(r)
         wanted: dict[NodeKey, None] = {}
         for id, its in mine.items():
             knows = sorted((r for r in its if r.type is RelType.KNOWS), key=lambda r: acquaintance_rank(r, id))
-            for r in [r for r in its if r.type is not RelType.KNOWS] + knows[:most_trusted]:
+            mine[id] = its = [r for r in its if r.type is not RelType.KNOWS] + knows[:most_trusted]
+            for r in its:
                 wanted[other_end(r, label, id)] = None
-        return found, rows, self._fetch(list(wanted))
+        return found, mine, self._fetch(list(wanted))
 
     # ------------------------------------------------------------------ bulk
 

@@ -51,7 +51,7 @@ SCHEMA_DIR = Path(__file__).resolve().parents[2] / "schema"
 #: Nodes or relationships of a bulk load written by two sessions at once (Neo4jStore._bulk_nodes, _bulk_rels).
 PARALLEL_WINDOW = 100_000
 _RANGES = 4
-MAX_AROUND = 2**31 - 1  # "every one" as the bound of a Cypher list slice (Q.around's $most_trusted)
+MAX_AROUND = 2**31 - 1  # "every one" as a Cypher LIMIT (Q.around's $most_trusted)
 READ_ATTEMPTS = 3  # a read's tries on a retryable error, READ_RETRY_DELAY s apart, doubling
 READ_RETRY_DELAY = 0.05
 _TYPES = {t.value: t for t in RelType}
@@ -521,17 +521,17 @@ class Neo4jStore(Store):
         return list(rows.values())
 
     def _around(self, label: Label, ids: list[str], types: frozenset[RelType], most_trusted: int | None
-                ) -> tuple[dict[str, dict[str, Any]], list[RelRow], dict[NodeKey, dict[str, Any]]]:
+                ) -> tuple[dict[str, dict[str, Any]], dict[str, list[RelRow]], dict[NodeKey, dict[str, Any]]]:
         """One query (:func:`Q.around`)."""
         found: dict[str, dict[str, Any]] = {}
-        rows: list[RelRow] = []
+        rows: dict[str, list[RelRow]] = {}
         ends: dict[NodeKey, dict[str, Any]] = {}
         if not ids:
             return found, rows, ends
         limit = MAX_AROUND if most_trusted is None else most_trusted
         for props, rels, others in self._read(Q.around(label, types), ids=ids, most_trusted=limit)[0]["found"]:
-            found[props["id"]] = props
-            rows.extend(RelRow(_TYPES[t], _LABELS[sl], s, _LABELS[el], e, p) for t, sl, s, el, e, p in rels)
+            found[id := props["id"]] = props
+            rows[id] = [RelRow(_TYPES[t], _LABELS[sl], s, _LABELS[el], e, p) for t, sl, s, el, e, p in rels]
             ends.update(((_LABELS[l], p["id"]), p) for l, p in others)
         return found, rows, ends
 

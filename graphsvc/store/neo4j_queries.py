@@ -199,7 +199,7 @@ _REL_ROW = "[type(r), labels(startNode(r))[0], startNode(r).id, labels(endNode(r
 def around(label: Label, types: frozenset[RelType]) -> str:
     """Nodes of ``label`` by id (``$ids``) with their relationships of ``types`` and the
     nodes at the other ends, one record: a person's acquaintances (KNOWS) ranked most
-    trusted first, then by id, with only the first ``$most_trusted`` ends."""
+    trusted first, then by id, only the first ``$most_trusted`` (relationships and ends)."""
     parts, rels, ends = [], ["[]"], ["[]"]
     if others := "|".join(sorted(t.value for t in types if t is not RelType.KNOWS)):
         parts.append(f"""CALL (n) {{
@@ -211,8 +211,8 @@ def around(label: Label, types: frozenset[RelType]) -> str:
     if RelType.KNOWS in types:
         parts.append(f"""CALL (n) {{
   MATCH (n)-[r:KNOWS]-(m)
-  WITH r, m ORDER BY coalesce(r.trust, 0.5) DESC, m.id
-  RETURN collect({_REL_ROW}) AS knows, collect([labels(m)[0], properties(m)])[..$most_trusted] AS trusted
+  WITH r, m ORDER BY coalesce(r.trust, 0.5) DESC, m.id LIMIT $most_trusted
+  RETURN collect({_REL_ROW}) AS knows, collect([labels(m)[0], properties(m)]) AS trusted
 }}""")
         rels.append("knows")
         ends.append("trusted")

@@ -102,16 +102,17 @@ def test_a_page_loads_its_people_s_languages_interests_and_neighborhoods_ahead_t
 
 
 PERSON_FIELDS = """name languages { level language { code } } interests { name }
-  knows(first: $first) { edges { cursor node { trust person { key name } } } pageInfo { hasNextPage endCursor } }"""
-VIEW = f"query($k: String!, $first: Int!) {{ person(key: $k) {{ {PERSON_FIELDS} }} }}"
-VIA_NODE = f"query($id: ID!, $first: Int!) {{ node(id: $id) {{ ... on Person {{ {PERSON_FIELDS} }} }} }}"  # nothing loaded ahead
+  knows(first: $first, minTrust: $min) { edges { cursor node { trust person { key name } } } pageInfo { hasNextPage endCursor } }"""
+VIEW = f"query($k: String!, $first: Int!, $min: Float!) {{ person(key: $k) {{ {PERSON_FIELDS} }} }}"
+VIA_NODE = f"query($id: ID!, $first: Int!, $min: Float!) {{ node(id: $id) {{ ... on Person {{ {PERSON_FIELDS} }} }} }}"  # nothing loaded ahead
 
 
 @pytest.mark.parametrize("role", ["coordinator", "mentor"])
 def test_one_person_with_languages_interests_and_first_acquaintances_is_one_store_call(store: Store, role: str) -> None:
     """``person`` loads what its fields ask for with the person, in one call; the answers
     are those of the same fields loaded field by field (``node``), also where some of the
-    most trusted acquaintances are hidden from the caller and more must be read."""
+    most trusted acquaintances are hidden from the caller and more must be read, and where
+    fewer than asked for are trusted enough (``minTrust``)."""
     listed = {"directory": True}
     store.bulk_upsert(
         [node(Label.LANGUAGE, id="ara"), node(Label.INTEREST, id="chess", name="Chess"), person("me", consent=listed)]
@@ -123,22 +124,24 @@ def test_one_person_with_languages_interests_and_first_acquaintances_is_one_stor
     headers = {"Authorization": f"Bearer {token}"}
     with serving(store) as (url, counting):
         httpx.post(url, json={"query": "{ counts { count } }"}, headers=headers)  # the token is looked up, then cached
-        for first in (1, 3, 5, 20):
+        for first, min_trust in ((1, 0.0), (3, 0.0), (5, 0.0), (20, 0.0), (5, 0.8), (20, 0.8)):
             counting.calls.clear()
             literal = VIEW.replace(", $first: Int!", "").replace("$first", str(first))  # a literal argument comes as text
-            got = httpx.post(url, json={"query": literal if first % 2 else VIEW, "variables": {"k": "me", "first": first}},
+            variables = {"first": first, "min": min_trust}
+            got = httpx.post(url, json={"query": literal if first % 2 else VIEW, "variables": {"k": "me", **variables}},
                              headers=headers).json()
             calls = dict(counting.calls)
-            plain = httpx.post(url, json={"query": VIA_NODE, "variables": {"id": to_global_id(Label.PERSON, "me"), "first": first}},
+            plain = httpx.post(url, json={"query": VIA_NODE, "variables": {"id": to_global_id(Label.PERSON, "me"), **variables}},
                                headers=headers).json()
             assert "errors" not in got and got["data"]["person"] == plain["data"]["node"], (got, plain)
             edges = got["data"]["person"]["knows"]["edges"]
-            assert len(edges) == min(first, 12 if role == "coordinator" else 8)
+            trusted = [i for i in range(12) if (1 - i / 20 if i % 4 else 0.5) >= min_trust and (role == "coordinator" or i % 3)]
+            assert len(edges) == min(first, len(trusted))
             assert got["data"]["person"]["languages"] and got["data"]["person"]["interests"]
             if role == "coordinator":
                 assert calls == {"around": 1}, calls
-            else:  # hidden ones among the most trusted: the rest is read as usual
-                assert calls["around"] == 1 and sum(calls.values()) <= 1 + 2, calls
+            else:  # hidden ones among the most trusted: all the acquaintances are read, then the people after those
+                assert calls["around"] == 1 and sum(calls.values()) <= 1 + 3, calls
 
 
 class Remembering(Counting):
@@ -175,7 +178,7 @@ def test_what_a_request_loaded_is_freed_when_it_ends_without_the_garbage_collect
     remembering = Remembering(store)
     headers = {"Authorization": f"Bearer {token}"}
     with serving(store, remembering) as (url, _):
-        query = {"query": VIEW, "variables": {"k": "me", "first": 3}}
+        query = {"query": VIEW, "variables": {"k": "me", "first": 3, "min": 0.0}}
         httpx.post(url, json=query, headers=headers)  # warm: the token is cached
         remembering.returned.clear()
         gc.collect()

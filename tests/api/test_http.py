@@ -85,6 +85,14 @@ def test_wrong_types_and_unknown_ids(live: Live) -> None:
     r = live.post('{ people(first: "ten") { totalCount } }', who="coordinator")
     assert r.status_code == 200 and "errors" in r.json()
     assert live.data('{ person(key: "nobody") { name } }') == {"person": None}
+    # variables of the wrong type, or missing: the client's error, named (not an internal one)
+    query = "query($k: String!, $t: Float!) { person(key: $k) { knows(minTrust: $t) { edges { cursor } } } }"
+    for variables, named in (({"k": 5, "t": 0.5}, "$k"), ({"k": "amal", "t": "high"}, "$t"), ({"k": "amal"}, "$t")):
+        r = httpx.post(live.url, json={"query": query, "variables": variables},
+                       headers={"Authorization": f"Bearer {live.tokens['coordinator']}", "Accept": GRAPHQL_RESPONSE})
+        assert r.status_code == 400, r.text
+        (error,) = r.json()["errors"]
+        assert named in error["message"] and "internal" not in json.dumps(error), error
     r = live.post('{ node(id: "%%%") { id } }', who="coordinator").json()
     assert r["errors"][0]["extensions"]["field"] == "id"
     r = live.post('{ connectionPaths(from: "amal", to: "nobody") { length } }', who="coordinator").json()

@@ -120,16 +120,27 @@ def test_around_reads_nodes_with_their_relationships_and_the_most_trusted_acquai
     )
     types = [RelType.KNOWS, RelType.SPEAKS, RelType.INTERESTED_IN]
     keys = [(Label.PERSON, "a"), (Label.PERSON, "b")]
+    everything = store.relationships_of(keys, types)
+    # all languages and interests; acquaintances by trust, then id: a's are c, b, d, e, and b's are c, a
+    trusted = {"a": ["c", "b", "d", "e"], "b": ["c", "a"]}
     for most_trusted in (None, 0, 2):
         got = store.around(Label.PERSON, ["a", "b", "ghost"], types, most_trusted=most_trusted)
         assert got.nodes == store.get_nodes(keys)
-        assert got.rels == store.relationships_of(keys, types)
-        # all languages and interests; acquaintances by trust, then id: a's are c, b, d, e, and b's are c, a
-        trusted = {"a": ["c", "b", "d", "e"], "b": ["c", "a"]}
+        # the relationships as relationships_of gives them, of KNOWS only those to the most trusted
+        kept = {id: set(ps[:most_trusted]) for id, ps in trusted.items()}
+        assert got.rels == {
+            (label, id): [r for r in rels if r.type is not RelType.KNOWS or {r.start, r.end} - {id} <= kept[id]]
+            for (label, id), rels in everything.items()
+        }, most_trusted
         expected = {(Label.LANGUAGE, "ara"), (Label.LANGUAGE, "tir"), (Label.INTEREST, "chess")}
-        expected |= {(Label.PERSON, p) for ps in trusted.values() for p in ps[:most_trusted]}
+        expected |= {(Label.PERSON, p) for ps in kept.values() for p in ps}
         assert set(got.ends) == expected, most_trusted
         assert got.ends == store.get_nodes(list(expected))
+    assert store.around(Label.PERSON, ["a", "b"], types).rels == everything
     assert store.around(Label.PERSON, [], types).nodes == {}
     only_knows = store.around(Label.PERSON, ["e"], [RelType.KNOWS], most_trusted=1)
     assert [r.start for r in only_knows.rels[(Label.PERSON, "e")]] == ["a"] and set(only_knows.ends) == {(Label.PERSON, "a")}
+    # a relationship between two of the nodes asked for counts for each of them on its own
+    both = store.around(Label.PERSON, ["b", "c"], [RelType.KNOWS], most_trusted=1)
+    assert [(r.start, r.end) for r in both.rels[(Label.PERSON, "b")]] == [("b", "c")]
+    assert [(r.start, r.end) for r in both.rels[(Label.PERSON, "c")]] == [("a", "c")]
