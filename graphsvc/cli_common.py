@@ -37,7 +37,7 @@ def run_server(settings: Settings, host: str, port: int, *, workers: int = 1, ba
 
     import uvicorn
 
-    from graphsvc.api.app import create_app, freeze_startup
+    from graphsvc.api.app import create_app, gc_for_serving
     from graphsvc.logs import configure
 
     dev = " (GraphiQL: open it in a browser)" if settings.dev_mode else ""
@@ -54,6 +54,6 @@ def run_server(settings: Settings, host: str, port: int, *, workers: int = 1, ba
         return
     api = create_app(settings)
     configure()
-    freeze_startup()
+    gc_for_serving()
     console.print(say, soft_wrap=True)
     uvicorn.run(api, host=host, port=port, log_level="warning", access_log=False)
