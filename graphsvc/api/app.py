@@ -72,7 +72,6 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
             return JSONResponse({"status": "unavailable", "reason": exc.message}, status_code=503)
         return JSONResponse({"status": "ready"})
 
-    @app.api_route("/graphql", methods=["GET", "POST"])
     async def graphql(request: Request) -> Response:
         st: Store = request.app.state.store
         principal = ANONYMOUS
@@ -95,6 +94,9 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
         finally:
             context.close()
 
+    # a plain Starlette route: the endpoint takes the request as it is, with none of FastAPI's
+    # parameter solving (~2% of a small query's CPU)
+    app.add_route("/graphql", graphql, methods=["GET", "POST"])
     return app
 
 
