@@ -140,3 +140,42 @@ def test_queued_log_records_are_all_written_by_flush_in_order_with_their_excepti
         root.handlers[:], root.level, root.propagate = saved
     assert [(x["message"], x["request_id"]) for x in lines[:200]] == [(f"request {i}", f"r{i}") for i in range(200)]
     assert lines[200]["message"] == "failed" and "ValueError: boom" in lines[200]["exception"]
+
+
+def test_log_lines_are_written_in_batches_by_the_writer_on_its_own(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The threads that log never write, nor wake the writer: it writes what came in since
+    its last round, with one write, every PAUSE seconds."""
+    import io
+    import logging
+    import threading
+    import time
+
+    from graphsvc import logs
+
+    class Counting(io.StringIO):
+        def __init__(self) -> None:
+            super().__init__()
+            self.writes: list[tuple[str, str]] = []
+
+        def write(self, text: str) -> int:
+            self.writes.append((threading.current_thread().name, text))
+            return super().write(text)
+
+    stream = Counting()
+    monkeypatch.setattr("sys.stderr", stream)
+    root = logging.getLogger("graphsvc")
+    saved = root.handlers[:], root.level, root.propagate
+    logs.configure()
+    try:
+        log = logging.getLogger("graphsvc.api")
+        for i in range(300):
+            log.info("request %d", i)
+        deadline = time.monotonic() + 5
+        while stream.getvalue().count("\n") < 300 and time.monotonic() < deadline:
+            time.sleep(logs.PAUSE / 5)
+        assert stream.getvalue().count("\n") == 300  # written without a flush
+    finally:
+        logs.flush()
+        root.handlers[:], root.level, root.propagate = saved
+    assert {name for name, _ in stream.writes} == {"graphsvc-logs"}
+    assert len(stream.writes) <= 3, len(stream.writes)  # not one a line
