@@ -46,6 +46,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
         try:
             yield
         finally:
+            await app.state.store.close_async()  # what it opened for this event loop
             if store is None:
                 await call(app.state.store.close)
 

@@ -87,7 +87,7 @@ class Context:
         where ``most_trusted`` is given, only that many are loaded, most trusted first
         (:meth:`trusted_now`); whatever else is asked for is loaded as usual."""
         types = list(types)
-        got = await call(self.store.around, label, ids, types, most_trusted=most_trusted)
+        got = await self.store.around_async(label, ids, types, most_trusted=most_trusted)
         ends = {key: _visible(self.policy, node) for key, node in got.ends.items()}
         self._nodes.prime_many({**ends, **{(label, id): _visible(self.policy, got.nodes.get((label, id))) for id in ids}})
         primed: dict[RelsKey, list[Rel]] = {}

@@ -11,11 +11,13 @@ Calling style: synchronous and thread-safe. The async API calls it from a thread
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import threading
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from functools import partial
 from itertools import islice, pairwise
 from operator import attrgetter
 from typing import Any, Literal, Self
@@ -148,6 +150,18 @@ def has_name(label: Label) -> bool:
     return "name" in NODE_MODELS[label].model_fields
 
 
+#: :meth:`Store.around`'s records: the nodes' by id, each one's relationship rows, the ends' by key.
+AroundRecords = tuple[dict[str, dict[str, Any]], dict[str, list[RelRow]], dict[NodeKey, dict[str, Any]]]
+
+
+def _as_around(label: Label, records: dict[str, dict[str, Any]], rows: dict[str, list[RelRow]],
+               ends: dict[NodeKey, dict[str, Any]]) -> Around:
+    """:meth:`Store.around`'s answer from its records (:data:`AroundRecords`)."""
+    nodes = {(label, id): from_record(label, record) for id, record in records.items()}
+    rels = {(label, id): sorted((row.to_rel() for row in rows.get(id, ())), key=attrgetter("key")) for id in records}
+    return Around(nodes=nodes, rels=rels, ends={key: from_record(key[0], record) for key, record in ends.items()})
+
+
 class Store(ABC):
     """A graph store. Open one with :func:`graphsvc.store.open_store`."""
 
@@ -172,6 +186,10 @@ class Store(ABC):
     @abstractmethod
     def close(self) -> None:
         """Release connections. The store is unusable afterwards."""
+
+    async def close_async(self) -> None:
+        """Release what the async methods (:meth:`around_async`) opened for the running event
+        loop: an app calls it when its loop ends. The store stays usable."""
 
     @abstractmethod
     def clear(self) -> None:
@@ -361,14 +379,17 @@ class Store(ABC):
         and nodes (the first page of ``knows``: a person may know hundreds). One round trip
         on Neo4j: a node's view with its languages, interests and first acquaintances is one
         query, not three."""
-        label, chosen = Label(label), frozenset(types)
-        records, rows, ends = self._around(label, list(dict.fromkeys(ids)), chosen, most_trusted)
-        nodes = {(label, id): from_record(label, record) for id, record in records.items()}
-        rels = {(label, id): sorted((row.to_rel() for row in rows.get(id, ())), key=attrgetter("key")) for id in records}
-        return Around(nodes=nodes, rels=rels, ends={key: from_record(key[0], record) for key, record in ends.items()})
+        label = Label(label)
+        return _as_around(label, *self._around(label, list(dict.fromkeys(ids)), frozenset(types), most_trusted))
 
-    def _around(self, label: Label, ids: list[str], types: frozenset[RelType], most_trusted: int | None
-                ) -> tuple[dict[str, dict[str, Any]], dict[str, list[RelRow]], dict[NodeKey, dict[str, Any]]]:
+    async def around_async(self, label: Label, ids: Sequence[str], types: Iterable[RelType], *,
+                           most_trusted: int | None = None) -> Around:
+        """:meth:`around` for an event loop (the API's hot path). Here it runs in a worker
+        thread; a store whose database has an asyncio driver (Neo4j) reads without one: under
+        load, handing each call to a thread and back cost more than the read itself."""
+        return await asyncio.to_thread(partial(self.around, label, ids, types, most_trusted=most_trusted))
+
+    def _around(self, label: Label, ids: list[str], types: frozenset[RelType], most_trusted: int | None) -> AroundRecords:
         """:meth:`around`'s records: the nodes' by id, each one's relationship rows (KNOWS
         cut to the ``most_trusted`` first), the ends' by key. Here from the primitives (three
         reads); a backend may do it in one."""

@@ -9,9 +9,10 @@ at this boundary.
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import asdict
@@ -21,8 +22,9 @@ from pathlib import Path
 from typing import Any
 
 import neo4j
-from neo4j import GraphDatabase, ManagedTransaction
+from neo4j import AsyncGraphDatabase, GraphDatabase, ManagedTransaction
 from neo4j import exceptions as neo4j_errors
+from neo4j.api import AsyncBookmarkManager, BookmarkManager
 
 from graphsvc.auth.tokens import TokenRecord
 from graphsvc.errors import (
@@ -36,8 +38,9 @@ from graphsvc.model import Label, Node, Rel, RelType, name_key, to_record
 from graphsvc.model.relationships import rel_key
 from graphsvc.settings import Settings
 from graphsvc.store import neo4j_queries as Q
-from graphsvc.store.base import DEFAULT_BATCH, Store, _chunks, dangling, knows_rel
+from graphsvc.store.base import DEFAULT_BATCH, AroundRecords, Store, _as_around, _chunks, dangling, knows_rel
 from graphsvc.store.types import (
+    Around,
     BatchResult,
     ErasureReport,
     LoadMemory,
@@ -98,35 +101,73 @@ def _node_row(node: Node) -> dict[str, Any]:
     return record
 
 
+def _around_params(ids: list[str], most_trusted: int | None) -> dict[str, Any]:
+    return {"ids": ids, "most_trusted": MAX_AROUND if most_trusted is None else most_trusted}
+
+
+def _around_records(records: list[neo4j.Record]) -> AroundRecords:
+    """:func:`Q.around`'s one record as :meth:`Store.around`'s records."""
+    found: dict[str, dict[str, Any]] = {}
+    rows: dict[str, list[RelRow]] = {}
+    ends: dict[NodeKey, dict[str, Any]] = {}
+    for props, rels, others in records[0]["found"]:
+        found[id := props["id"]] = props
+        rows[id] = [RelRow(_TYPES[t], _LABELS[sl], s, _LABELS[el], e, p) for t, sl, s, el, e, p in rels]
+        ends.update(((_LABELS[l], p["id"]), p) for l, p in others)
+    return found, rows, ends
+
+
+class _SharedBookmarks(AsyncBookmarkManager):
+    """The sync driver's bookmark manager, for the asyncio driver's sessions: one chain of
+    bookmarks for both (the sync one's methods only take its lock, never wait on I/O)."""
+
+    def __init__(self, manager: BookmarkManager) -> None:
+        self._manager = manager
+
+    async def update_bookmarks(self, previous_bookmarks: Collection[str], new_bookmarks: Collection[str]) -> None:
+        self._manager.update_bookmarks(previous_bookmarks, new_bookmarks)
+
+    async def get_bookmarks(self) -> Collection[str]:
+        return self._manager.get_bookmarks()
+
+
 class Neo4jStore(Store):
     """The store on a Neo4j 5 server (``bolt://``, ``neo4j://``, ``+s`` variants)."""
 
     schemes = ("bolt", "neo4j")
 
-    def __init__(self, driver: neo4j.Driver, *, database: str = "neo4j", uri: str = "", schema_dir: Path = SCHEMA_DIR) -> None:
+    def __init__(self, driver: neo4j.Driver, *, database: str = "neo4j", uri: str = "", schema_dir: Path = SCHEMA_DIR,
+                 driver_config: dict[str, Any] | None = None) -> None:
         self._driver = driver
         self._database = database
         self._uri = uri
         self._schema_dir = schema_dir
         self._pinned = threading.local()  # a session a thread's bulk writes go through
+        #: how to open an asyncio driver like ``driver`` (uri, auth, pool settings); without it,
+        #: the async reads run the sync ones in a thread
+        self._driver_config = driver_config
+        #: an asyncio driver per event loop that read through one (a driver belongs to its loop)
+        self._async_drivers: dict[asyncio.AbstractEventLoop, neo4j.AsyncDriver] = {}
+        #: the async reads chain on the sync driver's bookmarks: on a cluster, a read sees the writes before it
+        self._async_bookmarks = _SharedBookmarks(driver.execute_query_bookmark_manager)
 
     @classmethod
     def from_uri(cls, uri: str, settings: Settings) -> Neo4jStore:
         password = settings.neo4j_password.get_secret_value() if settings.neo4j_password else None
         auth = (settings.neo4j_user, password) if password else None
+        config = {
+            "uri": uri, "auth": auth,
+            "max_connection_pool_size": settings.neo4j_max_connection_pool_size,
+            "connection_timeout": settings.neo4j_connection_timeout,
+            "max_transaction_retry_time": settings.neo4j_max_retry_time,
+        }
         with _translated():
             try:
-                driver = GraphDatabase.driver(
-                    uri,
-                    auth=auth,
-                    max_connection_pool_size=settings.neo4j_max_connection_pool_size,
-                    connection_timeout=settings.neo4j_connection_timeout,
-                    max_transaction_retry_time=settings.neo4j_max_retry_time,
-                )
+                driver = GraphDatabase.driver(**config)
             except ValueError as exc:
                 raise ConfigurationError(f"not a Neo4j URI: {exc}", field="store_uri", value=uri) from None
         schema_dir = Path(settings.schema_dir) if settings.schema_dir else SCHEMA_DIR
-        return cls(driver, database=settings.neo4j_database, uri=uri, schema_dir=schema_dir)
+        return cls(driver, database=settings.neo4j_database, uri=uri, schema_dir=schema_dir, driver_config=config)
 
     @property
     def uri(self) -> str:
@@ -196,6 +237,12 @@ class Neo4jStore(Store):
     def close(self) -> None:
         with _translated():
             self._driver.close()
+
+    async def close_async(self) -> None:
+        driver = self._async_drivers.pop(asyncio.get_running_loop(), None)
+        if driver is not None:
+            with _translated():
+                await driver.close()
 
     def clear(self) -> None:
         with _translated(), self._driver.session(database=self._database) as session:
@@ -520,20 +567,43 @@ class Neo4jStore(Store):
                 rows[row[:5]] = row
         return list(rows.values())
 
-    def _around(self, label: Label, ids: list[str], types: frozenset[RelType], most_trusted: int | None
-                ) -> tuple[dict[str, dict[str, Any]], dict[str, list[RelRow]], dict[NodeKey, dict[str, Any]]]:
+    def _around(self, label: Label, ids: list[str], types: frozenset[RelType], most_trusted: int | None) -> AroundRecords:
         """One query (:func:`Q.around`)."""
-        found: dict[str, dict[str, Any]] = {}
-        rows: dict[str, list[RelRow]] = {}
-        ends: dict[NodeKey, dict[str, Any]] = {}
         if not ids:
-            return found, rows, ends
-        limit = MAX_AROUND if most_trusted is None else most_trusted
-        for props, rels, others in self._read(Q.around(label, types), ids=ids, most_trusted=limit)[0]["found"]:
-            found[id := props["id"]] = props
-            rows[id] = [RelRow(_TYPES[t], _LABELS[sl], s, _LABELS[el], e, p) for t, sl, s, el, e, p in rels]
-            ends.update(((_LABELS[l], p["id"]), p) for l, p in others)
-        return found, rows, ends
+            return {}, {}, {}
+        return _around_records(self._read(Q.around(label, types), **_around_params(ids, most_trusted)))
+
+    async def around_async(self, label: Label, ids: Sequence[str], types: Iterable[RelType], *,
+                           most_trusted: int | None = None) -> Around:
+        """:meth:`around`'s query through the driver's asyncio API, in the running event loop."""
+        if self._driver_config is None:
+            return await super().around_async(label, ids, types, most_trusted=most_trusted)
+        label, unique = Label(label), list(dict.fromkeys(ids))
+        if not unique:
+            return _as_around(label, {}, {}, {})
+        query, params = Q.around(label, frozenset(types)), _around_params(unique, most_trusted)
+        with _translated():
+            for attempt in range(READ_ATTEMPTS):
+                try:
+                    async with self._async_session() as session:
+                        records = [record async for record in await session.run(query, params)]
+                    return _as_around(label, *_around_records(records))
+                except (neo4j_errors.Neo4jError, neo4j_errors.DriverError) as exc:
+                    if attempt + 1 == READ_ATTEMPTS or not exc.is_retryable():
+                        raise
+                    await asyncio.sleep(READ_RETRY_DELAY * 2**attempt)
+        raise AssertionError("unreachable")
+
+    def _async_session(self) -> neo4j.AsyncSession:
+        loop = asyncio.get_running_loop()
+        driver = self._async_drivers.get(loop)
+        if driver is None:
+            assert self._driver_config is not None
+            driver = self._async_drivers[loop] = AsyncGraphDatabase.driver(**self._driver_config)
+        return driver.session(
+            database=self._database, default_access_mode=neo4j.READ_ACCESS, bookmark_manager=self._async_bookmarks,
+            notifications_disabled_classifications=[neo4j.NotificationDisabledClassification.UNRECOGNIZED],
+        )
 
     def _shortest_paths(self, a: str, b: str, max_hops: int, limit: int) -> list[list[str]]:
         """One query: Neo4j's own bidirectional search, sorted and cut on the server."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from graphsvc.errors import DanglingRelationshipError, NotFoundError
@@ -144,3 +146,26 @@ def test_around_reads_nodes_with_their_relationships_and_the_most_trusted_acquai
     both = store.around(Label.PERSON, ["b", "c"], [RelType.KNOWS], most_trusted=1)
     assert [(r.start, r.end) for r in both.rels[(Label.PERSON, "b")]] == [("b", "c")]
     assert [(r.start, r.end) for r in both.rels[(Label.PERSON, "c")]] == [("a", "c")]
+
+
+def test_around_async_answers_as_around_in_any_event_loop(store: Store) -> None:
+    """The API's hot path reads from its event loop (Neo4j: the driver's asyncio API, one per
+    loop, released by ``close_async``): the same answers as ``around``, in one loop after
+    another, and it sees what was written just before."""
+    store.bulk_upsert(
+        [*(person(id) for id in ("a", "b", "c")), node("Language", id="ara")],
+        [knows("a", "b", 0.4), knows("c", "a", 0.9), rel("SPEAKS", "a", "ara", props={"level": "native"})],
+    )
+    types = [RelType.KNOWS, RelType.SPEAKS]
+
+    async def read(ids: list[str], most_trusted: int | None) -> object:
+        try:
+            return await store.around_async(Label.PERSON, ids, types, most_trusted=most_trusted)
+        finally:
+            await store.close_async()
+
+    for ids, most_trusted in ((["a", "b", "ghost"], None), (["a"], 1), ([], 2), (["a", "a"], 0)):
+        assert asyncio.run(read(ids, most_trusted)) == store.around(Label.PERSON, ids, types, most_trusted=most_trusted)
+    store.connect(knows("a", "c", 1.0))  # a write, then a read in a new loop
+    got = asyncio.run(read(["a"], 1))
+    assert [(r.start, r.end, r.props["trust"]) for r in got.rels[(Label.PERSON, "a")] if r.type is RelType.KNOWS] == [("a", "c", 1.0)]
