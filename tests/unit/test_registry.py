@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import io
+import json
+import logging
 import socket
 import subprocess
 import sys
+import threading
+import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -103,9 +109,6 @@ def test_cli_init_and_stats(tmp_path: Path) -> None:
 
 
 def test_logs_are_json_lines_with_the_request_id() -> None:
-    import json
-    import logging
-
     from graphsvc.logs import JsonFormatter
 
     record = logging.makeLogRecord({"name": "graphsvc.api", "msg": "request", "levelname": "INFO", "request_id": "abc123", "status": 200})
@@ -113,69 +116,63 @@ def test_logs_are_json_lines_with_the_request_id() -> None:
     assert line["message"] == "request" and line["request_id"] == "abc123" and line["status"] == 200
 
 
-def test_queued_log_records_are_all_written_by_flush_in_order_with_their_exceptions(monkeypatch: pytest.MonkeyPatch) -> None:
-    import io
-    import json
-    import logging
+class _Stderr(io.StringIO):
+    """A stand-in for stderr that remembers which thread made each write."""
 
+    def __init__(self) -> None:
+        super().__init__()
+        self.writes: list[tuple[str, str]] = []
+
+    def write(self, text: str) -> int:
+        self.writes.append((threading.current_thread().name, text))
+        return super().write(text)
+
+
+@pytest.fixture
+def json_logs(monkeypatch: pytest.MonkeyPatch) -> Iterator[_Stderr]:
+    """graphsvc's logs configured as a server does, written to a stand-in for stderr; the
+    logging set-up as it was is put back after."""
     from graphsvc import logs
 
-    stream = io.StringIO()
+    stream = _Stderr()
     monkeypatch.setattr("sys.stderr", stream)
     root = logging.getLogger("graphsvc")
     saved = root.handlers[:], root.level, root.propagate
     logs.configure()
     try:
-        log = logging.getLogger("graphsvc.api")
-        for i in range(200):
-            log.info("request %d", i, extra={"request_id": f"r{i}", "status": 200})
-        try:
-            raise ValueError("boom")
-        except ValueError:
-            log.exception("failed")
-        logs.flush()
-        lines = [json.loads(line) for line in stream.getvalue().splitlines()]
+        yield stream
     finally:
         logs.flush()
         root.handlers[:], root.level, root.propagate = saved
+
+
+def test_queued_log_records_are_all_written_by_flush_in_order_with_their_exceptions(json_logs: _Stderr) -> None:
+    from graphsvc import logs
+
+    log = logging.getLogger("graphsvc.api")
+    for i in range(200):
+        log.info("request %d", i, extra={"request_id": f"r{i}", "status": 200})
+    try:
+        raise ValueError("boom")
+    except ValueError:
+        log.exception("failed")
+    logs.flush()
+    lines = [json.loads(line) for line in json_logs.getvalue().splitlines()]
     assert [(x["message"], x["request_id"]) for x in lines[:200]] == [(f"request {i}", f"r{i}") for i in range(200)]
     assert lines[200]["message"] == "failed" and "ValueError: boom" in lines[200]["exception"]
 
 
-def test_log_lines_are_written_in_batches_by_the_writer_on_its_own(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_log_lines_are_written_in_batches_by_the_writer_on_its_own(json_logs: _Stderr) -> None:
     """The threads that log never write, nor wake the writer: it writes what came in since
     its last round, with one write, every PAUSE seconds."""
-    import io
-    import logging
-    import threading
-    import time
-
     from graphsvc import logs
 
-    class Counting(io.StringIO):
-        def __init__(self) -> None:
-            super().__init__()
-            self.writes: list[tuple[str, str]] = []
-
-        def write(self, text: str) -> int:
-            self.writes.append((threading.current_thread().name, text))
-            return super().write(text)
-
-    stream = Counting()
-    monkeypatch.setattr("sys.stderr", stream)
-    root = logging.getLogger("graphsvc")
-    saved = root.handlers[:], root.level, root.propagate
-    logs.configure()
-    try:
-        log = logging.getLogger("graphsvc.api")
-        for i in range(300):
-            log.info("request %d", i)
-        deadline = time.monotonic() + 5
-        while stream.getvalue().count("\n") < 300 and time.monotonic() < deadline:
-            time.sleep(logs.PAUSE / 5)
-        assert stream.getvalue().count("\n") == 300  # written without a flush
-    finally:
-        logs.flush()
-        root.handlers[:], root.level, root.propagate = saved
-    assert {name for name, _ in stream.writes} == {"graphsvc-logs"}
-    assert len(stream.writes) <= 3, len(stream.writes)  # not one a line
+    log = logging.getLogger("graphsvc.api")
+    for i in range(300):
+        log.info("request %d", i)
+    deadline = time.monotonic() + 5
+    while json_logs.getvalue().count("\n") < 300 and time.monotonic() < deadline:
+        time.sleep(logs.PAUSE / 5)
+    assert json_logs.getvalue().count("\n") == 300  # written without a flush
+    assert {name for name, _ in json_logs.writes} == {"graphsvc-logs"}
+    assert len(json_logs.writes) <= 3, len(json_logs.writes)  # not one a line
