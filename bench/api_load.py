@@ -389,6 +389,10 @@ SCENARIOS = (
 )
 
 
+#: The scenarios bench.api_floor serves too.
+FLOOR_SCENARIOS = ("a", "b")
+
+
 # ---------------------------------------------------------------------------- measuring
 
 
@@ -511,7 +515,7 @@ async def drive(client: LeanClient, sc: Scenario, inputs: Inputs, duration: floa
 
     t0 = time.perf_counter()
     await asyncio.gather(*(worker(w) for w in range(concurrency)))
-    return latency_stats(lat, time.perf_counter() - t0) | {"errors": errors, "error_samples": problems}
+    return latency_stats(lat, time.perf_counter() - t0) | {"errors": errors, "error_samples": problems, "latencies": lat}
 
 
 # ---------------------------------------------------------------------------- the API server
@@ -775,13 +779,19 @@ def bench_store(console: Any, args: argparse.Namespace, target: Target, graph: G
 
     server = Server(target.uri, tmp / f"server-{name}.log", workers=args.workers)
     out["server"] = {"cmd": server.cmd, "port": server.port, "source": source_digest()}
+    floor = Server(target.uri, tmp / "server-floor.log", workers=args.workers, floor=True) if args.floor and target.kind == "neo4j" else None
     scenarios: dict[str, Any] = {}
     out["scenarios"] = scenarios
     try:
         out["server"]["ready_s"] = server.wait_ready()
         console.print(f"\\[{name}] API server pid {server.proc.pid} on {server.base_url}, ready in {out['server']['ready_s']:.1f} s")
+        if floor is not None:
+            out["floor"] = {"cmd": floor.cmd, "ready_s": floor.wait_ready()}
+            console.print(f"\\[{name}] floor server (bench.api_floor) pid {floor.proc.pid} on {floor.base_url}: (a) and (b) "
+                          f"alternate with the API, {args.rounds} stretches each")
         checks = asyncio.run(check_and_count(store, token, server.base_url, inputs, args.seed, args.check_samples))
         meter = CpuMeter(server.proc.pid, db_pid)
+        sides = {"api": (server, meter)} | ({"floor": (floor, CpuMeter(floor.proc.pid, db_pid))} if floor is not None else {})
         for sc in SCENARIOS:
             res: dict[str, Any] = {"name": sc.name, "what": sc.what, "query": sc.query, "check": checks[sc.key]}
             scenarios[sc.key] = res
@@ -795,8 +805,16 @@ def bench_store(console: Any, args: argparse.Namespace, target: Target, graph: G
             res["baseline"] = run_baseline(store, sc, inputs, args.duration, args.warmup, args.seed, meter)
             b = res["baseline"]
             console.print(f"{b['rate']:,.0f} ops/s, p50 {b.get('p50_ms', 0):.2f} ms, p95 {b.get('p95_ms', 0):.2f} ms; API ...", end=" ")
-            res["api"] = asyncio.run(_api_run(server, token, sc, inputs, args, meter))
-            a = res["api"]
+            now = sides if sc.key in FLOOR_SCENARIOS else {"api": sides["api"]}
+            if "floor" in now:
+                mismatches = asyncio.run(_floor_check(now["floor"][0], token, sc, inputs, store, args))
+            got = asyncio.run(_rounds(now, token, sc, inputs, args))
+            res["api"] = a = got["api"]
+            if "floor" in got:
+                res["floor"] = f = got["floor"] | {"mismatches": mismatches}
+                res["floor_ratio"] = f["rate"] / a["rate"] if a.get("rate") else None
+                # the API's share of the floor's rate, stretch by stretch (each pair measured minutes apart at most)
+                res["round_ratios"] = [x / y if y else None for x, y in zip(a["rounds"], f["rounds"], strict=True)]
             res["server_rss_kib"] = server.rss_kib()
             if a.get("p50_ms") and b.get("p50_ms"):
                 res["p50_ratio"] = a["p50_ms"] / b["p50_ms"]
@@ -808,6 +826,13 @@ def bench_store(console: Any, args: argparse.Namespace, target: Target, graph: G
             )
             for sample in a["error_samples"][:3]:
                 console.print(f"    [red]error[/]: {sample}")
+            if f := res.get("floor"):
+                colour = "red" if f["errors"] or f["mismatches"] else "green"
+                ratios = [x for x in res["round_ratios"] if x is not None]
+                console.print(f"\\[floor] ({sc.key}) {sc.name}: {f['rate']:,.0f} req/s, p50 {f.get('p50_ms', 0):.2f} ms, p95 {f.get('p95_ms', 0):.2f} ms, "
+                              f"[{colour}]{f['errors']} errors, {len(f['mismatches'])} answers differing from the baseline[/]; "
+                              f"API/floor by stretch {', '.join(f'{x:.2f}' for x in ratios)}"
+                              + (f" (median {statistics.median(ratios):.2f})" if ratios else ""))
             if args.py_spy:
                 res["profile"] = asyncio.run(_profile(server, token, sc, inputs, args, tmp, name))
                 console.print(f"\\[{name}] ({sc.key}) py-spy: {res['profile'].get('summary_line', res['profile'].get('error'))}")
@@ -823,40 +848,9 @@ def bench_store(console: Any, args: argparse.Namespace, target: Target, graph: G
     finally:
         server.stop()
         out["server"]["log_tail"] = server.log_tail(5)
-    if args.floor and target.kind == "neo4j" and not out.get("error"):
-        out["floor"] = run_floor(console, args, target, inputs, tmp, db_pid, token, scenarios)
-    return out
-
-
-def run_floor(console: Any, args: argparse.Namespace, target: Target, inputs: Inputs, tmp: Path, db_pid: int | None,
-              token: str, scenarios: dict[str, Any]) -> dict[str, Any]:
-    """(a) and (b) again, against :mod:`bench.api_floor` (one Cypher query a request, no
-    GraphQL): the most this machine gives a Python server. Its answers are checked
-    against the baseline's first."""
-    server = Server(target.uri, tmp / "server-floor.log", workers=args.workers, floor=True)
-    out: dict[str, Any] = {"cmd": server.cmd}
-    try:
-        out["ready_s"] = server.wait_ready()
-        meter = CpuMeter(server.proc.pid, db_pid)
-        for sc in SCENARIOS[:2]:
-            res = scenarios.get(sc.key) or {}
-            if "api" not in res:
-                continue
-            mismatches = asyncio.run(_floor_check(server, token, sc, inputs, target.store, args))
-            console.print(f"\\[floor] ({sc.key}) {sc.name}: ...", end=" ")
-            floor = asyncio.run(_api_run(server, token, sc, inputs, args, meter)) | {"mismatches": mismatches}
-            res["floor"] = floor
-            if floor.get("rate") and res["api"].get("rate"):
-                res["floor_ratio"] = floor["rate"] / res["api"]["rate"]
-            colour = "red" if floor["errors"] or mismatches else "green"
-            console.print(f"{floor['rate']:,.0f} req/s, p50 {floor.get('p50_ms', 0):.2f} ms, p95 {floor.get('p95_ms', 0):.2f} ms, "
-                          f"[{colour}]{floor['errors']} errors, {len(mismatches)} answers differing from the baseline[/]")
-    except Exception as exc:  # noqa: BLE001 - reported, and the run fails
-        out["error"] = f"{type(exc).__name__}: {exc}"
-        console.print(f"\\[floor] [red]failed[/]: {out['error']}")
-    finally:
-        server.stop()
-        out["log_tail"] = server.log_tail(5)
+        if floor is not None:
+            floor.stop()
+            out.setdefault("floor", {})["log_tail"] = floor.log_tail(5)
     return out
 
 
@@ -950,16 +944,47 @@ def _client(server: Server, token: str) -> LeanClient:
     return LeanClient(server.base_url, _headers(token))
 
 
-async def _api_run(server: Server, token: str, sc: Scenario, inputs: Inputs, args: argparse.Namespace, meter: CpuMeter) -> dict[str, Any]:
-    async with _client(server, token) as client:
-        warm = await drive(client, sc, inputs, args.warmup, args.concurrency, args.seed + 1) if args.warmup else None
-        before = meter.snap()
-        result = await drive(client, sc, inputs, args.duration, args.concurrency, args.seed + 2)
-        result["cpu"] = CpuMeter.diff(before, meter.snap(), result["count"])
-    if warm is not None:
-        result["warmup_errors"] = warm["errors"]
-        result["error_samples"] = result["error_samples"] or warm["error_samples"]
-    return result
+async def _rounds(sides: dict[str, tuple[Server, CpuMeter]], token: str, sc: Scenario, inputs: Inputs,
+                  args: argparse.Namespace) -> dict[str, dict[str, Any]]:
+    """The scenario on each server in turn (the API, the floor), ``--rounds`` times, each
+    stretch ``--duration`` / rounds seconds, after one warm-up each: a slow stretch of the
+    shared machine falls on both sides. Each side's figures pool its stretches (rate over
+    their total time, latencies of all of them, CPU of all of them); ``rounds`` lists each
+    stretch's rate."""
+    stretch = args.duration / args.rounds
+    clients = {name: _client(server, token) for name, (server, _) in sides.items()}
+    out: dict[str, dict[str, Any]] = {}
+    try:
+        warm = {name: await drive(client, sc, inputs, args.warmup, args.concurrency, args.seed + 1) if args.warmup else None
+                for name, client in clients.items()}
+        runs: dict[str, list[dict[str, Any]]] = {name: [] for name in sides}
+        cpu: dict[str, dict[str, float]] = {name: {} for name in sides}
+        for r in range(args.rounds):
+            for name, (_, meter) in sides.items():
+                before = meter.snap()
+                run = await drive(clients[name], sc, inputs, stretch, args.concurrency, args.seed + 2 + r)
+                after = meter.snap()
+                for k in after.keys() & before.keys():
+                    cpu[name][k] = cpu[name].get(k, 0.0) + after[k] - before[k]
+                runs[name].append(run)
+    finally:
+        for client in clients.values():
+            await client.__aexit__(None, None, None)
+    for name in sides:
+        lat = [x for run in runs[name] for x in run.pop("latencies")]
+        seconds = sum(run["seconds"] for run in runs[name])
+        result = latency_stats(lat, seconds) | {
+            "errors": sum(run["errors"] for run in runs[name]),
+            "error_samples": [x for run in runs[name] for x in run["error_samples"]][:5],
+            "rounds": [run["rate"] for run in runs[name]],
+            "cpu": CpuMeter.diff(dict.fromkeys(cpu[name], 0.0), cpu[name], len(lat)),
+        }
+        if (w := warm[name]) is not None:
+            w.pop("latencies")
+            result["warmup_errors"] = w["errors"]
+            result["error_samples"] = result["error_samples"] or w["error_samples"]
+        out[name] = result
+    return out
 
 
 async def _profile(server: Server, token: str, sc: Scenario, inputs: Inputs, args: argparse.Namespace, tmp: Path, store: str) -> dict[str, Any]:
@@ -1040,7 +1065,8 @@ def print_report(console: Any, args: argparse.Namespace, results: list[dict[str,
                 bad = f.get("errors", 0) + f.get("warmup_errors", 0) + len(f.get("mismatches", []))
                 table.add_row(r["store"], f"({key}) floor", _f(f.get("rate"), ",.0f"), _f(f.get("p50_ms"), ".2f"),
                               _f(f.get("p95_ms"), ".2f"), _f(f.get("p99_ms"), ".2f"), *[""] * 6, f"[red]{bad}[/]" if bad else "0",
-                              "bench.api_floor: 1 Cypher query, no GraphQL")
+                              "bench.api_floor: 1 Cypher query, no GraphQL; API/floor by stretch: median "
+                              + _f(statistics.median(ratios) if (ratios := [x for x in s.get("round_ratios") or [] if x]) else None, ".2f"))
     console.print(table)
 
     cpu = Table(title="CPU per request/op (ms of CPU) and cores busy during the measured stretch; 'other' = the rest of the (shared) machine")
@@ -1096,6 +1122,8 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
                    help="inputs per scenario checked against the baseline and counted for store calls (default 5)")
     p.add_argument("--py-spy", type=float, default=0.0, metavar="SECONDS",
                    help="after each API scenario, profile the server with py-spy for SECONDS of extra (untimed) load")
+    p.add_argument("--rounds", type=int, default=3,
+                   help="measured stretches per scenario (each --duration / rounds s), alternating the API and the floor (default 3)")
     p.add_argument("--floor", action="store_true",
                    help="also serve (a) and (b) from bench.api_floor (one Cypher query a request, no GraphQL) on Neo4j: the machine's floor")
     p.add_argument("--workdir", default=tempfile.gettempdir(), help="where the SQLite file and server logs go")
@@ -1105,8 +1133,8 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     unknown = set(args.stores) - {"sqlite", "neo4j"}
     if unknown:
         p.error(f"unknown store(s): {', '.join(sorted(unknown))}")
-    if args.concurrency < 1 or args.duration <= 0 or args.warmup < 0:
-        p.error("--concurrency must be ≥ 1, --duration > 0 and --warmup ≥ 0")
+    if args.concurrency < 1 or args.duration <= 0 or args.warmup < 0 or args.rounds < 1:
+        p.error("--concurrency and --rounds must be ≥ 1, --duration > 0 and --warmup ≥ 0")
     return args
 
 
