@@ -935,6 +935,11 @@ class LeanClient:
         return self
 
     async def __aexit__(self, *exc: object) -> None:
+        self.close_idle()
+
+    def close_idle(self) -> None:
+        """Close the kept-alive connections: the next requests open new ones (a connection
+        idle longer than the server's keep-alive timeout, 5 s for uvicorn, is closed by it)."""
         for _, writer in self._idle:
             writer.close()
         self._idle.clear()
@@ -961,6 +966,7 @@ async def _rounds(sides: dict[str, tuple[Server, CpuMeter]], token: str, sc: Sce
         cpu: dict[str, dict[str, float]] = {name: {} for name in sides}
         for r in range(args.rounds):
             for name, (_, meter) in sides.items():
+                clients[name].close_idle()  # idle while the other side ran: the server may have closed them
                 before = meter.snap()
                 run = await drive(clients[name], sc, inputs, stretch, args.concurrency, args.seed + 2 + r)
                 after = meter.snap()
@@ -969,7 +975,7 @@ async def _rounds(sides: dict[str, tuple[Server, CpuMeter]], token: str, sc: Sce
                 runs[name].append(run)
     finally:
         for client in clients.values():
-            await client.__aexit__(None, None, None)
+            client.close_idle()
     for name in sides:
         lat = [x for run in runs[name] for x in run.pop("latencies")]
         seconds = sum(run["seconds"] for run in runs[name])
