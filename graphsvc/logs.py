@@ -42,7 +42,7 @@ class JsonFormatter(logging.Formatter):
 class _Enqueue(QueueHandler):
     def prepare(self, record: logging.LogRecord) -> logging.LogRecord:
         """The record as it is, its message made now (its arguments may change later); the
-        listener's handler formats it, exception included."""
+        writer formats it, exception included."""
         record.msg, record.args = record.getMessage(), None
         return record
 

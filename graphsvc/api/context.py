@@ -84,9 +84,9 @@ class Context:
         """Load these nodes, their relationships of these types and the nodes at the other
         ends, in one store call (:meth:`Store.around_async`: on Neo4j from this event loop,
         no thread), into the request's loaders: the fields that ask for them then answer
-        without a call of their own. Of acquaintances,
-        where ``most_trusted`` is given, only that many are loaded, most trusted first
-        (:meth:`trusted_now`); whatever else is asked for is loaded as usual."""
+        without a call of their own. Of acquaintances, where ``most_trusted`` is given, only
+        that many are loaded, most trusted first (:meth:`trusted_now`); whatever else is
+        asked for is loaded as usual."""
         types = list(types)
         got = await self.store.around_async(label, ids, types, most_trusted=most_trusted)
         ends = {key: _visible(self.policy, node) for key, node in got.ends.items()}
@@ -96,7 +96,7 @@ class Context:
             for rel_type in types:
                 typed = [r for r in rels if r.type is rel_type]
                 if rel_type is RelType.KNOWS and most_trusted is not None:  # the first few only
-                    typed.sort(key=partial(_rank_from, id))
+                    typed.sort(key=partial(acquaintance_rank, person=id))
                     self._trusted[id] = (typed, len(typed) < most_trusted)
                     continue
                 primed[(label, id, rel_type)] = typed
@@ -135,10 +135,6 @@ class Context:
         for key, rels in zip(keys, groups, strict=True):
             self._ends[key] = [(n, r.props) for r in rels if (n := next(nodes)) is not None]
 
-
-
-def _rank_from(person_id: str, rel: Rel) -> tuple[float, str]:
-    return acquaintance_rank(rel, person_id)
 
 
 def _visible(policy: Policy, node: Node | None) -> Node | None:

@@ -401,7 +401,7 @@ class Store(ABC):
                     mine[end].append(r)
         wanted: dict[NodeKey, None] = {}
         for id, its in mine.items():
-            knows = sorted((r for r in its if r.type is RelType.KNOWS), key=lambda r: acquaintance_rank(r, id))
+            knows = sorted((r for r in its if r.type is RelType.KNOWS), key=partial(acquaintance_rank, person=id))
             mine[id] = its = [r for r in its if r.type is not RelType.KNOWS] + knows[:most_trusted]
             for r in its:
                 wanted[other_end(r, label, id)] = None

@@ -176,13 +176,16 @@ class Neo4jStore(Store):
     # ------------------------------------------------------------------ plumbing
 
     def _session(self, access_mode: str = neo4j.WRITE_ACCESS) -> neo4j.Session:
-        # One bookmark manager for reads and writes: on a cluster a read sees the writes before it.
-        # Patterns name every type a query may follow, present in the data or not: no notices.
-        return self._driver.session(
-            database=self._database, default_access_mode=access_mode,
-            bookmark_manager=self._driver.execute_query_bookmark_manager,
-            notifications_disabled_classifications=[neo4j.NotificationDisabledClassification.UNRECOGNIZED],
-        )
+        return self._driver.session(**self._session_options(access_mode, self._driver.execute_query_bookmark_manager))
+
+    def _session_options(self, access_mode: str, bookmark_manager: Any) -> dict[str, Any]:
+        """A session's settings, sync or async. One chain of bookmarks for reads and writes:
+        on a cluster a read sees the writes before it. Patterns name every type a query may
+        follow, present in the data or not: no notices."""
+        return {
+            "database": self._database, "default_access_mode": access_mode, "bookmark_manager": bookmark_manager,
+            "notifications_disabled_classifications": [neo4j.NotificationDisabledClassification.UNRECOGNIZED],
+        }
 
     def _read(self, query: str, **params: Any) -> list[neo4j.Record]:
         """One auto-commit query, routed as a read: a single round trip, where a managed
@@ -600,10 +603,7 @@ class Neo4jStore(Store):
         if driver is None:
             assert self._driver_config is not None
             driver = self._async_drivers[loop] = AsyncGraphDatabase.driver(**self._driver_config)
-        return driver.session(
-            database=self._database, default_access_mode=neo4j.READ_ACCESS, bookmark_manager=self._async_bookmarks,
-            notifications_disabled_classifications=[neo4j.NotificationDisabledClassification.UNRECOGNIZED],
-        )
+        return driver.session(**self._session_options(neo4j.READ_ACCESS, self._async_bookmarks))
 
     def _shortest_paths(self, a: str, b: str, max_hops: int, limit: int) -> list[list[str]]:
         """One query: Neo4j's own bidirectional search, sorted and cut on the server."""
