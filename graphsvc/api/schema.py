@@ -25,6 +25,7 @@ from strawberry.extensions.query_depth_limiter import create_validator as depth_
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
+from graphsvc.api import execution
 from graphsvc.api import types as t
 from graphsvc.api.context import Context, call
 from graphsvc.api.cost import CostLimiter
@@ -379,8 +380,10 @@ def build_schema(*, introspection: bool = True, max_depth: int = 10, max_aliases
 
     from graphsvc.api.matching import MatchingMutation, MatchingQuery
 
-    return _Schema(query=merge_types("Query", (Query, MatchingQuery)), mutation=merge_types("Mutation", (Mutation, MatchingMutation)),
-                   extensions=extensions, types=list(t.TYPES.values()))
+    schema = _Schema(query=merge_types("Query", (Query, MatchingQuery)), mutation=merge_types("Mutation", (Mutation, MatchingMutation)),
+                     extensions=extensions, types=list(t.TYPES.values()))
+    schema.execution_context_class = execution.for_schema(schema._schema)  # plain scalar fields read directly
+    return schema
 
 
 class _Schema(strawberry.Schema):

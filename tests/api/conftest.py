@@ -6,6 +6,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -75,7 +76,13 @@ def live(store: Store) -> Iterator[Live]:
         "olga": issue_token(store, "mentor", person_id="olga")[0],
         "hidden": issue_token(store, "newcomer", person_id="hidden")[0],
     }
-    app = create_app(Settings(dev_mode=True), store=store)
+    with serving(create_app(Settings(dev_mode=True), store=store)) as base:
+        yield Live(url=f"{base}/graphql", store=store, tokens=tokens)
+
+
+@contextmanager
+def serving(app: Any) -> Iterator[str]:
+    """``app`` served by uvicorn on a free loopback port, in a thread: its base URL."""
     port = free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on"))
     thread = threading.Thread(target=server.run, daemon=True)
@@ -84,6 +91,8 @@ def live(store: Store) -> Iterator[Live]:
     while not server.started:
         assert time.monotonic() < deadline, "the API did not start"
         time.sleep(0.02)
-    yield Live(url=f"http://127.0.0.1:{port}/graphql", store=store, tokens=tokens)
-    server.should_exit = True
-    thread.join(10)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(10)

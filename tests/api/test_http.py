@@ -10,7 +10,7 @@ import pytest
 
 from graphsvc.api.schema import sdl
 from graphsvc.model import Label
-from tests.api.conftest import Live
+from tests.api.conftest import Live, serving
 
 ROOT = Path(__file__).resolve().parents[2]
 GRAPHQL_RESPONSE = "application/graphql-response+json"
@@ -202,3 +202,25 @@ def test_validation_is_cached_across_requests(live: Live) -> None:
     hits = cache.cache_info().hits
     live.data(query)
     assert cache.cache_info().hits == hits + 1
+
+
+def test_an_error_outside_graphql_is_a_json_answer_with_an_id_not_a_traceback(tmp_path, caplog) -> None:  # type: ignore[no-untyped-def]
+    """The store goes away under the API: checking a token that is not cached fails, and
+    the client gets a 503 in JSON naming the id the log has, whatever the media type."""
+    from graphsvc.api.app import create_app
+    from graphsvc.auth import issue_token
+    from graphsvc.settings import Settings
+    from graphsvc.store import open_store
+
+    store = open_store(f"sqlite:///{tmp_path / 'gone.db'}")
+    token, _ = issue_token(store, "coordinator")
+    with serving(create_app(Settings(), store=store)) as base, httpx.Client(base_url=base, timeout=30) as client:
+        store.close()
+        for accept in ("application/json", GRAPHQL_RESPONSE):
+            response = client.post("/graphql", json={"query": "{ __typename }"}, headers={"authorization": f"Bearer {token}", "accept": accept})
+            assert response.status_code == 503, response.text
+            error = response.json()["errors"][0]
+            assert error["extensions"]["code"] == "unavailable" and error["extensions"]["errorId"] in error["message"]
+            assert "Traceback" not in response.text and response.headers["x-request-id"]
+            assert any(error["extensions"]["errorId"] in r.getMessage() for r in caplog.records)
+        assert client.get("/healthz").json() == {"status": "alive"}  # the rest of the app still answers
