@@ -8,10 +8,10 @@ languages, interests and neighborhood costs about 500; the default limit is 10,0
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 from graphql import (
+    DocumentNode,
     ExecutionResult,
     FieldNode,
     FragmentDefinitionNode,
@@ -23,7 +23,6 @@ from graphql import (
     VariableNode,
     value_from_ast_untyped,
 )
-from strawberry.extensions import SchemaExtension
 
 from graphsvc.store.base import MAX_PAGE
 
@@ -56,21 +55,16 @@ def query_cost(selection: SelectionSetNode | None, fragments: dict[str, Fragment
     return total
 
 
-class CostLimiter(SchemaExtension):
-    def __init__(self, *, max_cost: int) -> None:
-        self.max_cost = max_cost
-
-    def on_execute(self) -> Iterator[None]:
-        ctx = self.execution_context
-        document = ctx.graphql_document
-        if document is not None and ctx.result is None:
-            fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
-            operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
-            chosen = [o for o in operations if ctx.operation_name is None or (o.name and o.name.value == ctx.operation_name)]
-            cost = sum(query_cost(o.selection_set, fragments, ctx.variables or {}) for o in chosen[:1])
-            if cost > self.max_cost:
-                ctx.result = ExecutionResult(data=None, errors=[GraphQLError(
-                    f"query cost {cost} exceeds the limit of {self.max_cost}; ask for smaller pages (first) or fewer nested lists",
-                    extensions={"code": "cost_limit", "cost": cost, "limit": self.max_cost},
-                )])
-        yield
+def cost_error(document: DocumentNode, operation_name: str | None, variables: dict[str, Any], max_cost: int) -> ExecutionResult | None:
+    """The answer refusing the operation to run (``operation_name``'s, or the first) if its
+    cost exceeds ``max_cost``; ``None`` if it may run."""
+    fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
+    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+    chosen = [o for o in operations if operation_name is None or (o.name and o.name.value == operation_name)]
+    cost = sum(query_cost(o.selection_set, fragments, variables) for o in chosen[:1])
+    if cost <= max_cost:
+        return None
+    return ExecutionResult(data=None, errors=[GraphQLError(
+        f"query cost {cost} exceeds the limit of {max_cost}; ask for smaller pages (first) or fewer nested lists",
+        extensions={"code": "cost_limit", "cost": cost, "limit": max_cost},
+    )])

@@ -13,13 +13,7 @@ from enum import Enum
 from typing import Annotated, Any
 
 import strawberry
-from strawberry.extensions import (
-    AddValidationRules,
-    MaxTokensLimiter,
-    ParserCache,
-    ValidationCache,
-)
-from strawberry.extensions.disable_introspection import DisableIntrospection
+from graphql.validation import NoSchemaIntrospectionCustomRule
 from strawberry.extensions.max_aliases import create_validator as alias_rule
 from strawberry.extensions.query_depth_limiter import create_validator as depth_rule
 from strawberry.scalars import JSON
@@ -28,7 +22,7 @@ from strawberry.types import Info
 from graphsvc.api import execution
 from graphsvc.api import types as t
 from graphsvc.api.context import Context, call
-from graphsvc.api.cost import CostLimiter
+from graphsvc.api.hardening import Hardening
 from graphsvc.api.ids import from_global_id
 from graphsvc.api.paging import check_first, node_connection
 from graphsvc.api.selection import person_view
@@ -364,18 +358,12 @@ class Mutation:
 
 def build_schema(*, introspection: bool = True, max_depth: int = 10, max_aliases: int = 15, max_tokens: int = 1000,
                  max_cost: int = 10_000) -> strawberry.Schema:
-    # Factories give a fresh extension per request. The validation rules are made once, here:
-    # the validation cache is keyed by them, so rules made per request would never hit it.
+    # A fresh extension per request. The validation rules are made once, here: the validation
+    # cache is keyed by them, so rules made per request would never hit it.
     rules = [depth_rule(max_depth, None, None), alias_rule(max_aliases)]
-    extensions: list[Any] = [
-        lambda: ParserCache(maxsize=256),
-        lambda: ValidationCache(maxsize=256),
-        lambda: AddValidationRules(rules),
-        lambda: MaxTokensLimiter(max_token_count=max_tokens),
-        lambda: CostLimiter(max_cost=max_cost),
-    ]
     if not introspection:
-        extensions.append(DisableIntrospection)
+        rules.append(NoSchemaIntrospectionCustomRule)
+    extensions: list[Any] = [lambda: Hardening(rules=rules, max_tokens=max_tokens, max_cost=max_cost)]
     from strawberry.tools import merge_types
 
     from graphsvc.api.matching import MatchingMutation, MatchingQuery
