@@ -19,13 +19,13 @@ import uuid
 from typing import Any
 
 import orjson
-from graphql import GraphQLError, get_operation_ast, parse
+from graphql import GraphQLError, get_operation_ast
 from graphql import OperationType as AstOperation
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from strawberry import Schema
-from strawberry.types.graphql import OperationType
 
+from graphsvc.api.hardening import Guards, cached_parse, run
 from graphsvc.errors import GraphsvcError
 
 log = logging.getLogger("graphsvc.api")
@@ -126,9 +126,9 @@ def format_error(error: GraphQLError, request_id: str) -> dict[str, Any]:
     return formatted
 
 
-def _is_mutation(query: str, operation: str | None) -> bool:
+def _is_mutation(query: str, operation: str | None, guards: Guards) -> bool:
     try:
-        op = get_operation_ast(parse(query), operation)
+        op = get_operation_ast(cached_parse(query, max_tokens=guards.max_tokens), operation)
     except GraphQLError:
         return False
     return op is not None and op.operation is AstOperation.MUTATION
@@ -150,16 +150,13 @@ async def handle(request: Request, schema: Schema, context: Any, *, graphiql: bo
         return Response(f"Accept {JSON} or {GRAPHQL_RESPONSE}", status_code=406, media_type="text/plain")
     request_id = getattr(context, "request_id", "")
     try:
-        query, variables, operation, extensions = await read_request(request)
+        query, variables, operation, _extensions = await read_request(request)  # extensions: accepted, none used
     except RequestError as exc:
         return _reply(media, {"errors": [{"message": str(exc)}]}, exc.status, exc.headers)
-    if request.method == "GET" and _is_mutation(query, operation):
+    guards: Guards = schema.guards  # type: ignore[attr-defined]
+    if request.method == "GET" and _is_mutation(query, operation, guards):
         return _reply(media, {"errors": [{"message": "mutations need POST"}]}, 405, {"Allow": "POST"})
-    allowed = {OperationType.QUERY} if request.method == "GET" else {OperationType.QUERY, OperationType.MUTATION}
-    result = await schema.execute(
-        query, variable_values=variables, context_value=context, operation_name=operation,
-        allowed_operation_types=allowed, operation_extensions=extensions,
-    )
+    result = await run(schema, guards, query, variables=variables, operation_name=operation, context=context)
     body: dict[str, Any] = {}
     if result.errors:
         body["errors"] = [format_error(e, request_id) for e in result.errors]

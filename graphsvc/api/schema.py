@@ -22,7 +22,7 @@ from strawberry.types import Info
 from graphsvc.api import execution
 from graphsvc.api import types as t
 from graphsvc.api.context import Context, call
-from graphsvc.api.hardening import Hardening
+from graphsvc.api.hardening import Guards, Hardening
 from graphsvc.api.ids import from_global_id
 from graphsvc.api.paging import check_first, node_connection
 from graphsvc.api.selection import person_view
@@ -357,13 +357,13 @@ class Mutation:
 
 
 def build_schema(*, introspection: bool = True, max_depth: int = 10, max_aliases: int = 15, max_tokens: int = 1000,
-                 max_cost: int = 10_000) -> strawberry.Schema:
-    # A fresh extension per request. The validation rules are made once, here: the validation
-    # cache is keyed by them, so rules made per request would never hit it.
+                 max_cost: int = 10_000) -> _Schema:
+    # The validation rules are made once, here: the validation cache is keyed by them.
     rules = [depth_rule(max_depth, None, None), alias_rule(max_aliases)]
     if not introspection:
         rules.append(NoSchemaIntrospectionCustomRule)
-    extensions: list[Any] = [lambda: Hardening(rules=rules, max_tokens=max_tokens, max_cost=max_cost)]
+    guards = Guards.of(rules, max_tokens=max_tokens, max_cost=max_cost)
+    extensions: list[Any] = [lambda: Hardening(guards)]  # a fresh one per request
     from strawberry.tools import merge_types
 
     from graphsvc.api.matching import MatchingMutation, MatchingQuery
@@ -371,10 +371,13 @@ def build_schema(*, introspection: bool = True, max_depth: int = 10, max_aliases
     schema = _Schema(query=merge_types("Query", (Query, MatchingQuery)), mutation=merge_types("Mutation", (Mutation, MatchingMutation)),
                      extensions=extensions, types=list(t.TYPES.values()))
     schema.execution_context_class = execution.for_schema(schema._schema)  # plain scalar fields read directly
+    schema.guards = guards
     return schema
 
 
 class _Schema(strawberry.Schema):
+    guards: Guards  # what the HTTP endpoint runs operations with (graphsvc.api.hardening.run)
+
     def process_errors(self, errors: list[Any], execution_context: Any = None) -> None:
         """Client errors are answers, not incidents: the HTTP layer logs the unexpected ones."""
 

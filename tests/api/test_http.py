@@ -52,6 +52,24 @@ def test_documents_that_do_not_parse_or_validate(live: Live, query: str) -> None
     assert strict.status_code == 400 and "data" not in strict.json() and strict.json()["errors"]
 
 
+@pytest.mark.parametrize(("body", "message"), [
+    ({"query": "query A { __typename } query B { __typename }"}, "Must provide operation name"),
+    ({"query": "query A { __typename }", "operationName": "C"}, "Unknown operation named 'C'"),
+    ({"query": ""}, "Syntax Error"),
+    ({"query": "fragment F on Query { __typename }"}, "never used"),
+    ({"query": "subscription { __typename }"}, "subscription operation is not supported"),
+], ids=["two-operations-no-name", "unknown-name", "empty", "fragment-only", "subscription"])
+def test_requests_naming_no_runnable_operation_are_request_errors(live: Live, body: dict[str, str], message: str) -> None:
+    """Not a 500 (strawberry raised on these): an error naming what is wrong, without data."""
+    as_json = _post(live, body, "application/json")
+    assert as_json.status_code == 200 and "data" not in as_json.json()
+    assert message in as_json.json()["errors"][0]["message"]
+    strict = _post(live, body, GRAPHQL_RESPONSE)
+    assert strict.status_code == 400 and message in strict.json()["errors"][0]["message"]
+    named = _post(live, {"query": "query A { __typename } query B { t: __typename }", "operationName": "B"})
+    assert named.status_code == 200 and named.json() == {"data": {"t": "Query"}}
+
+
 def test_post_without_json_content_type_is_415(live: Live) -> None:
     assert httpx.post(live.url, content=b"{ __typename }", headers={"content-type": "text/plain"}).status_code == 415
 
