@@ -53,3 +53,32 @@ def test_the_fields_asked_on_edges_nodes_are_found_through_aliases_and_fragments
     assert fields_of("{ items { edges { ... on ItemEdge { node { ... on Item { c } } } } } }") == {"c"}
     assert fields_of("{ items { ...E } } fragment E on ItemConnection { edges { node { ...N a } } } fragment N on Item { b }") == {"a", "b"}
     assert fields_of("{ items { total } }") == set()
+
+
+@strawberry.type
+class Page:
+    @strawberry.field
+    def rows(self, first: int = 5, after: str | None = None) -> list[Item]:
+        return [Item()]
+
+
+arguments_seen: list[dict[str, object]] = []
+
+
+@strawberry.type
+class ArgsQuery:
+    @strawberry.field
+    def page(self, info: Info) -> Page:
+        arguments_seen.extend(f.arguments for f in selected(info) if f.name == "rows")
+        return Page()
+
+
+def test_arguments_are_read_from_literals_and_variables() -> None:
+    arguments_seen.clear()
+    args_schema = strawberry.Schema(query=ArgsQuery)
+    result = args_schema.execute_sync(
+        'query($n: Int, $c: String) { page { rows(first: 3) { a } r2: rows(first: $n, after: $c) { a } r3: rows { b } } }',
+        variable_values={"n": 7, "c": "x"},
+    )
+    assert result.errors is None, result.errors
+    assert arguments_seen == [{"first": 3}, {"first": 7, "after": "x"}, {}]
