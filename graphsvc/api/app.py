@@ -104,7 +104,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
 class App(FastAPI):
     """FastAPI, with GET and POST to ``/graphql`` (nearly all of the traffic) answered before
     its middleware stack (server errors, exception handlers, body limits, the router: seven
-    layers, ~8% of a small query's CPU) by :attr:`graphql`, an endpoint that never raises
+    layers of calls a request) by :attr:`graphql`, an endpoint that never raises
     (:func:`answer_or_500`). What :meth:`wrap` adds (request ids, the worker balancer) is
     outermost, for every request."""
 

@@ -4,8 +4,8 @@ Most fields of an answer are scalars read straight off an object (a person's nam
 relationship's trust, a node's key): strawberry resolves them with its default resolver,
 no arguments, no permission, no extension. For each, graphql-core still builds a resolve
 info, calls strawberry's wrapper, which calls the field's ``get_result``, which reads the
-attribute, and then walks ``complete_value`` (non-null, list, leaf) to coerce it: ~60% of
-the execution of a query like a person with ten acquaintances.
+attribute, and then walks ``complete_value`` (non-null, list, leaf) to coerce it: 36 of the
+63 fields of benchmark scenario (a) (a person with ten acquaintances) are such fields.
 
 :class:`ExecutionContext` reads such a field's attribute and coerces it at once. Anything
 out of the ordinary (an argument on the field, a field middleware, a null or a value the
@@ -22,8 +22,8 @@ from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.schema.schema_converter import GraphQLCoreConverter
 from strawberry.types.field import StrawberryField
 
-#: id of a GraphQL field -> (the field, its attribute, its scalar type, whether it is
-#: non-null): filled by :func:`index_plain_fields` when the schema is built.
+#: A plain field: (the GraphQL field, its attribute, its scalar or enum type), by the
+#: field's id (see :func:`plain_fields`).
 _Plain = tuple[Any, str, GraphQLScalarType | GraphQLEnumType]
 
 
