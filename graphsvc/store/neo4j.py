@@ -101,6 +101,14 @@ def _node_row(node: Node) -> dict[str, Any]:
     return record
 
 
+def _retry_delay(exc: neo4j_errors.Neo4jError | neo4j_errors.DriverError, attempt: int) -> float:
+    """Seconds to wait before trying a read again after ``exc`` on its ``attempt``-th try
+    (from 0); re-raises ``exc`` if it is not retryable or the tries are spent."""
+    if attempt + 1 == READ_ATTEMPTS or not exc.is_retryable():
+        raise exc
+    return READ_RETRY_DELAY * 2**attempt
+
+
 def _around_params(ids: list[str], most_trusted: int | None) -> dict[str, Any]:
     return {"ids": ids, "most_trusted": MAX_AROUND if most_trusted is None else most_trusted}
 
@@ -197,9 +205,18 @@ class Neo4jStore(Store):
                     with self._session(neo4j.READ_ACCESS) as session:
                         return list(session.run(query, params))
                 except (neo4j_errors.Neo4jError, neo4j_errors.DriverError) as exc:
-                    if attempt + 1 == READ_ATTEMPTS or not exc.is_retryable():
-                        raise
-                    time.sleep(READ_RETRY_DELAY * 2**attempt)
+                    time.sleep(_retry_delay(exc, attempt))
+        raise AssertionError("unreachable")
+
+    async def _read_async(self, query: str, **params: Any) -> list[neo4j.Record]:
+        """:meth:`_read` through the driver's asyncio API, in the running event loop."""
+        with _translated():
+            for attempt in range(READ_ATTEMPTS):
+                try:
+                    async with self._async_session() as session:
+                        return [record async for record in await session.run(query, params)]
+                except (neo4j_errors.Neo4jError, neo4j_errors.DriverError) as exc:
+                    await asyncio.sleep(_retry_delay(exc, attempt))
         raise AssertionError("unreachable")
 
     def _write(self, work: Any, *args: Any) -> Any:
@@ -584,18 +601,8 @@ class Neo4jStore(Store):
         label, unique = Label(label), list(dict.fromkeys(ids))
         if not unique:
             return _as_around(label, {}, {}, {})
-        query, params = Q.around(label, frozenset(types)), _around_params(unique, most_trusted)
-        with _translated():
-            for attempt in range(READ_ATTEMPTS):
-                try:
-                    async with self._async_session() as session:
-                        records = [record async for record in await session.run(query, params)]
-                    return _as_around(label, *_around_records(records))
-                except (neo4j_errors.Neo4jError, neo4j_errors.DriverError) as exc:
-                    if attempt + 1 == READ_ATTEMPTS or not exc.is_retryable():
-                        raise
-                    await asyncio.sleep(READ_RETRY_DELAY * 2**attempt)
-        raise AssertionError("unreachable")
+        records = await self._read_async(Q.around(label, frozenset(types)), **_around_params(unique, most_trusted))
+        return _as_around(label, *_around_records(records))
 
     def _async_session(self) -> neo4j.AsyncSession:
         loop = asyncio.get_running_loop()
