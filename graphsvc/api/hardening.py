@@ -16,7 +16,7 @@ all (strawberry raised on those: a 500).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
@@ -43,6 +43,11 @@ class Guards:
     rules: tuple[type[ASTValidationRule], ...]
     max_tokens: int
     max_cost: int
+    #: graphql's specified rules, then ``rules``: made once, not per request (the cache's key)
+    validation_rules: tuple[type[ASTValidationRule], ...] = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "validation_rules", (*specified_rules, *self.rules))
 
     @classmethod
     def of(cls, rules: Sequence[type[ASTValidationRule]], *, max_tokens: int, max_cost: int) -> Guards:
@@ -56,7 +61,7 @@ async def run(schema: Schema, guards: Guards, query: str, *, variables: dict[str
         document = cached_parse(query, max_tokens=guards.max_tokens)
     except GraphQLError as error:
         return ExecutionResult(data=None, errors=[error])
-    if errors := cached_validate(schema._schema, document, (*specified_rules, *guards.rules)):
+    if errors := cached_validate(schema._schema, document, guards.validation_rules):
         return ExecutionResult(data=None, errors=errors)
     if refused := cost_error(document, operation_name, variables or {}, guards.max_cost):
         return refused
