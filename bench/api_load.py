@@ -813,8 +813,9 @@ def bench_store(console: Any, args: argparse.Namespace, target: Target, graph: G
             if "floor" in got:
                 res["floor"] = f = got["floor"] | {"mismatches": mismatches}
                 res["floor_ratio"] = f["rate"] / a["rate"] if a.get("rate") else None
-                # the API's share of the floor's rate, stretch by stretch (each pair measured minutes apart at most)
-                res["round_ratios"] = [x / y if y else None for x, y in zip(a["rounds"], f["rounds"], strict=True)]
+            res["levels"] = {args.concurrency: (first := _level_figures(res))}
+            if "floor" in got:
+                res["round_ratios"] = first["round_ratios"]
             res["server_rss_kib"] = server.rss_kib()
             if a.get("p50_ms") and b.get("p50_ms"):
                 res["p50_ratio"] = a["p50_ms"] / b["p50_ms"]
@@ -828,15 +829,13 @@ def bench_store(console: Any, args: argparse.Namespace, target: Target, graph: G
                 console.print(f"    [red]error[/]: {sample}")
             if f := res.get("floor"):
                 colour = "red" if f["errors"] or f["mismatches"] else "green"
-                ratios = [x for x in res["round_ratios"] if x is not None]
                 console.print(f"\\[floor] ({sc.key}) {sc.name}: {f['rate']:,.0f} req/s, p50 {f.get('p50_ms', 0):.2f} ms, p95 {f.get('p95_ms', 0):.2f} ms, "
                               f"[{colour}]{f['errors']} errors, {len(f['mismatches'])} answers differing from the baseline[/]; "
-                              f"API/floor by stretch {', '.join(f'{x:.2f}' for x in ratios)}"
-                              + (f" (median {statistics.median(ratios):.2f})" if ratios else ""))
+                              f"API/floor by stretch {', '.join(f'{x:.2f}' for x in first['round_ratios'] if x is not None)}"
+                              + (f" (median {first['api_floor_median']:.2f})" if first["api_floor_median"] is not None else ""))
             if args.py_spy:
                 res["profile"] = asyncio.run(_profile(server, token, sc, inputs, args, tmp, name))
                 console.print(f"\\[{name}] ({sc.key}) py-spy: {res['profile'].get('summary_line', res['profile'].get('error'))}")
-            res["levels"] = {args.concurrency: _level_figures(res)}
             for level in args.levels[1:]:
                 console.print(f"\\[{name}] ({sc.key}) {sc.name} at {level} in flight: ...", end=" ")
                 more = asyncio.run(_rounds(now, token, sc, inputs, argparse.Namespace(**vars(args) | {"concurrency": level})))
@@ -1030,12 +1029,14 @@ async def _profile(server: Server, token: str, sc: Scenario, inputs: Inputs, arg
 
 
 def _level_figures(res: dict[str, Any]) -> dict[str, Any]:
-    """One concurrency level's figures: the API's, the floor's (if run) and the API/floor
-    ratio stretch by stretch."""
+    """One concurrency level's figures: the API's, the floor's (if run), the API's share of
+    the floor's rate stretch by stretch (each pair measured minutes apart at most; None
+    where the floor did nothing) and its median."""
     a, f = res["api"], res.get("floor")
     out: dict[str, Any] = {"api": a, "floor": f}
     if f:
-        ratios = [x / y for x, y in zip(a["rounds"], f["rounds"], strict=True) if y]
+        out["round_ratios"] = [x / y if y else None for x, y in zip(a["rounds"], f["rounds"], strict=True)]
+        ratios = [x for x in out["round_ratios"] if x is not None]
         out["api_floor_median"] = statistics.median(ratios) if ratios else None
     return out
 
@@ -1106,7 +1107,7 @@ def print_report(console: Any, args: argparse.Namespace, results: list[dict[str,
                 table.add_row(r["store"], f"({key}) floor", _f(f.get("rate"), ",.0f"), _f(f.get("p50_ms"), ".2f"),
                               _f(f.get("p95_ms"), ".2f"), _f(f.get("p99_ms"), ".2f"), *[""] * 6, f"[red]{bad}[/]" if bad else "0",
                               "bench.api_floor: 1 Cypher query, no GraphQL; API/floor by stretch: median "
-                              + _f(statistics.median(ratios) if (ratios := [x for x in s.get("round_ratios") or [] if x]) else None, ".2f"))
+                              + _f(next(iter(s["levels"].values())).get("api_floor_median"), ".2f"))
     console.print(table)
 
     cpu = Table(title="CPU per request/op (ms of CPU) and cores busy during the measured stretch; 'other' = the rest of the (shared) machine")
